@@ -1,0 +1,43 @@
+# dvorik — everyday commands. `make help` lists them.
+
+CARGO ?= cargo
+
+# Benchmarks run by `make bench` (each a [[bench]] target of the root package, harness = false).
+# Add new ones here. BENCH_SCALE and BENCH_DATABASE_URL pass through from the environment or the
+# command line: `make bench BENCH_SCALE=0.1`.
+BENCHES ?= redeem
+
+# Extra arguments for the test runner: `make test ARGS="-p dvorik redeem"`.
+ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help run test lint fmt migrate bench up down
+
+help: ## List the targets
+	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  make %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
+
+run: ## Run the service (SQLite file and in-process state unless configured otherwise)
+	$(CARGO) run -p dvorik-bots --bin dvorik -- serve
+
+test: ## Run all tests (starts or installs MariaDB and Redis first)
+	bash scripts/test.sh $(ARGS)
+
+lint: ## clippy with warnings as errors, and the rustfmt check
+	$(CARGO) clippy --workspace --all-targets -- -D warnings
+	$(CARGO) fmt --all -- --check
+
+fmt: ## Format the code
+	$(CARGO) fmt --all
+
+migrate: ## Apply database migrations (DATABASE_URL)
+	$(CARGO) run -p dvorik-bots --bin dvorik -- migrate
+
+bench: ## Run the benchmarks (results in target/bench/*.json)
+	bash scripts/ensure-services.sh
+	$(CARGO) bench $(addprefix --bench ,$(BENCHES))
+
+up: ## Build and start the production stack (docker compose: MySQL 8.4, Redis 7, dvorik)
+	docker compose up -d --build
+
+down: ## Stop the docker compose stack
+	docker compose down

@@ -1,0 +1,26 @@
+//! Database schema of dvorik as sea-orm migrations. Applied migrations are never edited: change the
+//! schema with a new migration. Every migration runs on SQLite and on MariaDB 10.11 / MySQL 8.
+
+pub use sea_orm_migration::prelude::*;
+
+mod cols;
+mod m20261121_000001_people;
+mod m20261121_000002_discounts;
+mod m20261121_000003_broadcasts;
+mod m20261121_000004_deals;
+mod m20261121_000005_auth_ops;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261121_000001_people::Migration),
+            Box::new(m20261121_000002_discounts::Migration),
+            Box::new(m20261121_000003_broadcasts::Migration),
+            Box::new(m20261121_000004_deals::Migration),
+            Box::new(m20261121_000005_auth_ops::Migration),
+        ]
+    }
+}

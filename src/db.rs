@@ -1,0 +1,81 @@
+//! Connecting to the database and applying migrations. SQLite is the embedded default (one file, no
+//! server); MySQL 8 or MariaDB serve production. The same migrations and the same queries run on both.
+
+use std::path::Path;
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend};
+
+use crate::error::Result;
+
+/// Opens a pool on `url`. For SQLite it creates the file's folder and uses one connection: SQLite has
+/// one writer at a time, and a deferred transaction that reads and then writes fails at once with
+/// `SQLITE_BUSY` when another connection wrote meanwhile; one connection serializes instead.
+pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnection> {
+    if let Some(path) = sqlite_path(url)
+        && let Some(dir) = Path::new(path).parent()
+        && !dir.as_os_str().is_empty()
+    {
+        std::fs::create_dir_all(dir)
+            .map_err(|e| crate::Error::Internal(format!("cannot create {}: {e}", dir.display())))?;
+    }
+    let is_sqlite = url.starts_with("sqlite:");
+    let mut options = ConnectOptions::new(url.to_string());
+    options
+        .max_connections(if is_sqlite { 1 } else { max_connections })
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(30))
+        // Statements carry hashed codes as parameters; sqlx's statement log stays off.
+        .sqlx_logging(false);
+    let db = Database::connect(options).await?;
+    if db.get_database_backend() == DbBackend::Sqlite {
+        db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
+    }
+    Ok(db)
+}
+
+/// Applies every pending migration.
+pub async fn migrate(db: &DatabaseConnection) -> Result<()> {
+    Migrator::up(db, None).await?;
+    Ok(())
+}
+
+/// Names of applied migrations, oldest first.
+pub async fn applied_migrations(db: &DatabaseConnection) -> Result<Vec<String>> {
+    let applied = Migrator::get_applied_migrations(db).await?;
+    Ok(applied.iter().map(|m| m.name().to_string()).collect())
+}
+
+/// `"sqlite"` or `"mysql"`, for logs (never the URL, which may hold a password).
+pub fn backend_name(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        DbBackend::Sqlite => "sqlite",
+        DbBackend::MySql => "mysql",
+        _ => "other",
+    }
+}
+
+fn sqlite_path(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))?;
+    let path = rest.split('?').next()?;
+    (path != ":memory:" && !path.is_empty()).then_some(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sqlite_path;
+
+    #[test]
+    fn the_sqlite_file_path_is_found_in_the_url() {
+        assert_eq!(
+            sqlite_path("sqlite://data/dvorik.sqlite?mode=rwc"),
+            Some("data/dvorik.sqlite")
+        );
+        assert_eq!(sqlite_path("sqlite:/tmp/x.db"), Some("/tmp/x.db"));
+        assert_eq!(sqlite_path("sqlite::memory:"), None);
+        assert_eq!(sqlite_path("mysql://root@localhost/x"), None);
+    }
+}

@@ -1,0 +1,205 @@
+//! The one error type of the core. Every variant has a stable machine-readable [`Error::code`] (the API
+//! puts it in `{"error":{"code":…}}`) and a locale key (the bots translate it). Codes never change once
+//! released; new failures get new variants.
+
+use sea_orm::{DbErr, SqlErr};
+use serde::Serialize;
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// One invalid field of an input, for `VALIDATION_FAILED`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldError {
+    pub field: String,
+    /// A stable reason code such as `out_of_range`, `required`, `invalid_date`.
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("user not found")]
+    UserNotFound,
+    #[error("store not found")]
+    StoreNotFound,
+    #[error("a store with this name exists")]
+    StoreNameTaken,
+    #[error("cashier not found")]
+    CashierNotFound,
+    #[error("this Telegram user is already registered as a cashier")]
+    CashierAlreadyRegistered,
+    #[error("the cashier is not approved")]
+    CashierNotApproved,
+    #[error("the cashier is not waiting for a decision")]
+    CashierNotPending,
+    #[error("admin not found")]
+    AdminNotFound,
+    #[error("this Telegram user is already an admin")]
+    AdminAlreadyExists,
+    #[error("the login token is unknown, used or expired")]
+    LoginTokenInvalid,
+    #[error("discount template not found")]
+    TemplateNotFound,
+    #[error("no active template for discounts of kind {0}")]
+    NoActiveTemplate(&'static str),
+    #[error("discount not found")]
+    DiscountNotFound,
+    #[error("this is not a discount code")]
+    DiscountCodeMalformed,
+    #[error("the discount was already redeemed")]
+    DiscountAlreadyRedeemed,
+    #[error("the discount has expired")]
+    DiscountExpired,
+    #[error("the discount was revoked")]
+    DiscountRevoked,
+    #[error("this discount was already issued to the user")]
+    DiscountAlreadyIssued,
+    #[error("the birthday is already set")]
+    BirthdayAlreadySet,
+    #[error("unknown setting {0}")]
+    SettingUnknown(String),
+    #[error("the shared state store is unavailable: {0}")]
+    KvUnavailable(String),
+    #[error("database error: {0}")]
+    Database(#[source] DbErr),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl Error {
+    /// Every code, in declaration order (the locale test checks each has a message in every language).
+    pub const CODES: &'static [&'static str] = &[
+        "VALIDATION_FAILED",
+        "USER_NOT_FOUND",
+        "STORE_NOT_FOUND",
+        "STORE_NAME_TAKEN",
+        "CASHIER_NOT_FOUND",
+        "CASHIER_ALREADY_REGISTERED",
+        "CASHIER_NOT_APPROVED",
+        "CASHIER_NOT_PENDING",
+        "ADMIN_NOT_FOUND",
+        "ADMIN_ALREADY_EXISTS",
+        "LOGIN_TOKEN_INVALID",
+        "TEMPLATE_NOT_FOUND",
+        "NO_ACTIVE_TEMPLATE",
+        "DISCOUNT_NOT_FOUND",
+        "DISCOUNT_CODE_MALFORMED",
+        "DISCOUNT_ALREADY_REDEEMED",
+        "DISCOUNT_EXPIRED",
+        "DISCOUNT_REVOKED",
+        "DISCOUNT_ALREADY_ISSUED",
+        "BIRTHDAY_ALREADY_SET",
+        "SETTING_UNKNOWN",
+        "KV_UNAVAILABLE",
+        "DATABASE_ERROR",
+        "INTERNAL",
+    ];
+
+    /// The stable machine-readable code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Validation(_) => "VALIDATION_FAILED",
+            Self::UserNotFound => "USER_NOT_FOUND",
+            Self::StoreNotFound => "STORE_NOT_FOUND",
+            Self::StoreNameTaken => "STORE_NAME_TAKEN",
+            Self::CashierNotFound => "CASHIER_NOT_FOUND",
+            Self::CashierAlreadyRegistered => "CASHIER_ALREADY_REGISTERED",
+            Self::CashierNotApproved => "CASHIER_NOT_APPROVED",
+            Self::CashierNotPending => "CASHIER_NOT_PENDING",
+            Self::AdminNotFound => "ADMIN_NOT_FOUND",
+            Self::AdminAlreadyExists => "ADMIN_ALREADY_EXISTS",
+            Self::LoginTokenInvalid => "LOGIN_TOKEN_INVALID",
+            Self::TemplateNotFound => "TEMPLATE_NOT_FOUND",
+            Self::NoActiveTemplate(_) => "NO_ACTIVE_TEMPLATE",
+            Self::DiscountNotFound => "DISCOUNT_NOT_FOUND",
+            Self::DiscountCodeMalformed => "DISCOUNT_CODE_MALFORMED",
+            Self::DiscountAlreadyRedeemed => "DISCOUNT_ALREADY_REDEEMED",
+            Self::DiscountExpired => "DISCOUNT_EXPIRED",
+            Self::DiscountRevoked => "DISCOUNT_REVOKED",
+            Self::DiscountAlreadyIssued => "DISCOUNT_ALREADY_ISSUED",
+            Self::BirthdayAlreadySet => "BIRTHDAY_ALREADY_SET",
+            Self::SettingUnknown(_) => "SETTING_UNKNOWN",
+            Self::KvUnavailable(_) => "KV_UNAVAILABLE",
+            Self::Database(_) => "DATABASE_ERROR",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// The key of this error's message in `locales/*.ftl`: `error-` and the code in kebab case.
+    pub fn locale_key(&self) -> String {
+        locale_key_of(self.code())
+    }
+
+    /// Whether the failure is the server's (the API answers 5xx and hides the details).
+    pub fn is_internal(&self) -> bool {
+        matches!(
+            self,
+            Self::KvUnavailable(_) | Self::Database(_) | Self::Internal(_)
+        )
+    }
+
+    /// A `VALIDATION_FAILED` error for one field.
+    pub fn invalid(field: &str, reason: &str) -> Self {
+        Self::Validation(vec![FieldError {
+            field: field.into(),
+            reason: reason.into(),
+        }])
+    }
+}
+
+/// The locale key for `code`.
+pub fn locale_key_of(code: &str) -> String {
+    format!("error-{}", code.to_ascii_lowercase().replace('_', "-"))
+}
+
+impl From<DbErr> for Error {
+    fn from(err: DbErr) -> Self {
+        Self::Database(err)
+    }
+}
+
+/// Whether `err` is a unique-key violation; `needle` narrows it to one key (its name on MySQL and
+/// MariaDB, a column list on SQLite both contain the column name used as needle).
+pub fn is_unique_violation(err: &DbErr, needle: &str) -> bool {
+    matches!(err.sql_err(), Some(SqlErr::UniqueConstraintViolation(msg)) if msg.contains(needle))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_unique_and_listed() {
+        let mut seen = std::collections::HashSet::new();
+        for code in Error::CODES {
+            assert!(seen.insert(code), "{code} listed twice");
+            assert!(
+                code.chars().all(|c| c.is_ascii_uppercase() || c == '_'),
+                "{code}"
+            );
+        }
+        let samples = [
+            Error::invalid("x", "required"),
+            Error::NoActiveTemplate("subscription"),
+            Error::DiscountAlreadyRedeemed,
+            Error::SettingUnknown("x".into()),
+            Error::Internal("x".into()),
+        ];
+        for err in samples {
+            assert!(
+                Error::CODES.contains(&err.code()),
+                "{} missing from CODES",
+                err.code()
+            );
+        }
+    }
+
+    #[test]
+    fn the_locale_key_derives_from_the_code() {
+        assert_eq!(
+            Error::DiscountAlreadyRedeemed.locale_key(),
+            "error-discount-already-redeemed"
+        );
+    }
+}

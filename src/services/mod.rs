@@ -1,0 +1,26 @@
+//! Use cases over storage. Each function is one thing an adapter asks for; it validates its input,
+//! enforces the rules (uniqueness by unique keys, state changes by conditional updates checked by rows
+//! affected) and returns a [`crate::Error`] with a stable code when it refuses.
+
+pub mod admins;
+pub mod audit;
+pub mod cashiers;
+pub mod discounts;
+pub mod login_tokens;
+pub mod redemption;
+pub mod settings;
+pub mod stores;
+pub mod templates;
+pub mod users;
+
+/// Trims `text` and checks its length in characters, for names typed by people.
+pub(crate) fn clean_text(text: &str, field: &str, max_chars: usize) -> crate::Result<String> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(crate::Error::invalid(field, "required"));
+    }
+    if text.chars().count() > max_chars {
+        return Err(crate::Error::invalid(field, "too_long"));
+    }
+    Ok(text.to_string())
+}

@@ -1,0 +1,140 @@
+//! Checking and redeeming a code at the till.
+//!
+//! Redemption is one transaction: a conditional `UPDATE … WHERE state = 'active' AND expires_at > now`
+//! checked by rows affected, then the usage-log row. Two cashiers redeeming the same code at once both
+//! run the update; the database lets exactly one of them change the row, and the unique key on
+//! `redemptions.discount_id` would refuse a second log row even if that ever failed.
+
+use chrono::{DateTime, Utc};
+use sea_orm::sea_query::Expr;
+use sea_orm::{
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
+    TransactionSession, TransactionTrait,
+};
+
+use super::{cashiers, discounts, users};
+use crate::domain::{DiscountCode, DiscountValue};
+use crate::entity::discounts::{DiscountState, Entity as Discounts};
+use crate::entity::{discounts as discount, redemptions};
+use crate::error::{Error, Result, is_unique_violation};
+use crate::secret::ServerKey;
+
+/// What the cashier sees before pressing Redeem.
+#[derive(Debug, Clone)]
+pub struct CodeCheck {
+    pub discount: discount::Model,
+    pub customer_first_name: String,
+    pub value: DiscountValue,
+    /// The state as of `now` (an active code past its expiry shows as expired).
+    pub state: DiscountState,
+}
+
+/// A completed redemption.
+#[derive(Debug, Clone)]
+pub struct Redeemed {
+    pub discount: discount::Model,
+    pub redemption: redemptions::Model,
+    pub value: DiscountValue,
+}
+
+/// Parses a code as typed or scanned; `DISCOUNT_CODE_MALFORMED` without touching the database.
+pub fn parse_code(input: &str) -> Result<DiscountCode> {
+    DiscountCode::parse(input).ok_or(Error::DiscountCodeMalformed)
+}
+
+/// Looks a code up for the cashier: who owns it, what it is worth, whether it can still be used.
+pub async fn check(
+    db: &impl ConnectionTrait,
+    key: &ServerKey,
+    input: &str,
+    now: DateTime<Utc>,
+) -> Result<CodeCheck> {
+    let code = parse_code(input)?;
+    let discount = discounts::find_by_code(db, key, &code)
+        .await?
+        .ok_or(Error::DiscountNotFound)?;
+    let customer = users::get(db, discount.user_id).await?;
+    Ok(CodeCheck {
+        value: discounts::value_of(&discount)?,
+        state: discounts::effective_state(&discount, now),
+        customer_first_name: customer.first_name,
+        discount,
+    })
+}
+
+/// Redeems `input` by the approved cashier `cashier_id`, once. `amount_minor` is the receipt total in
+/// kopecks, if the cashier gave it. Every refusal leaves the database unchanged.
+pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    key: &ServerKey,
+    input: &str,
+    cashier_id: i64,
+    amount_minor: Option<i64>,
+    now: DateTime<Utc>,
+) -> Result<Redeemed> {
+    let code = parse_code(input)?;
+    if amount_minor.is_some_and(|a| a <= 0) {
+        return Err(Error::invalid("amount", "invalid_amount"));
+    }
+    let cashier = cashiers::require_approved(db, cashier_id).await?;
+    let found = discounts::find_by_code(db, key, &code)
+        .await?
+        .ok_or(Error::DiscountNotFound)?;
+    // The transaction holds only the two writes, so the row lock is held as briefly as possible.
+    let txn = db.begin().await?;
+    let updated = Discounts::update_many()
+        .col_expr(
+            discount::Column::State,
+            Expr::value(DiscountState::Redeemed),
+        )
+        .col_expr(discount::Column::RedeemedAt, Expr::value(now))
+        .filter(discount::Column::Id.eq(found.id))
+        .filter(discount::Column::State.eq(DiscountState::Active))
+        .filter(discount::Column::ExpiresAt.gt(now))
+        .exec(&txn)
+        .await?;
+    if updated.rows_affected != 1 {
+        txn.rollback().await?;
+        // Someone else won, or the code was not usable. Read its state afresh, outside the transaction:
+        // inside it, InnoDB's repeatable read could still show the snapshot from before the winner.
+        let current = discounts::get(db, found.id).await?;
+        return Err(discounts::refusal(&current, now));
+    }
+    let log = redemptions::ActiveModel {
+        discount_id: Set(found.id),
+        cashier_id: Set(cashier.id),
+        store_id: Set(cashier.store_id),
+        redeemed_at: Set(now),
+        amount_minor: Set(amount_minor),
+        ..Default::default()
+    };
+    let redemption = log.insert(&txn).await.map_err(|e| {
+        if is_unique_violation(&e, "discount") {
+            Error::DiscountAlreadyRedeemed
+        } else {
+            e.into()
+        }
+    })?;
+    txn.commit().await?;
+    let discount = discount::Model {
+        state: DiscountState::Redeemed,
+        redeemed_at: Some(now),
+        ..found
+    };
+    Ok(Redeemed {
+        value: discounts::value_of(&discount)?,
+        discount,
+        redemption,
+    })
+}
+
+/// The usage-log row of a discount, if it was redeemed.
+pub async fn of_discount(
+    db: &impl ConnectionTrait,
+    discount_id: i64,
+) -> Result<Option<redemptions::Model>> {
+    Ok(redemptions::Entity::find()
+        .filter(redemptions::Column::DiscountId.eq(discount_id))
+        .one(db)
+        .await?)
+}
