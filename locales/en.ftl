@@ -43,6 +43,7 @@ error-payload-too-large = The request is too large.
 error-rate-limited = Too many requests. Please wait a moment and try again.
 error-idempotency-key-reused = This idempotency key was already used for a different request.
 error-idempotency-key-in-progress = The same request is still being processed. Please try again shortly.
+error-not-ready = The service is starting or busy. Please try again in a minute.
 error-kv-unavailable = The service is busy. Please try again in a minute.
 error-database-error = The service is busy. Please try again in a minute.
 error-internal = Something went wrong on our side. Please try again later.

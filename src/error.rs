@@ -102,6 +102,8 @@ pub enum Error {
     IdempotencyKeyReused,
     #[error("a request with this idempotency key is still being processed")]
     IdempotencyKeyInProgress,
+    #[error("a dependency (database or key-value store) is unavailable")]
+    NotReady,
     #[error("the shared state store is unavailable: {0}")]
     KvUnavailable(String),
     #[error("database error: {0}")]
@@ -155,6 +157,7 @@ impl Error {
         "RATE_LIMITED",
         "IDEMPOTENCY_KEY_REUSED",
         "IDEMPOTENCY_KEY_IN_PROGRESS",
+        "NOT_READY",
         "KV_UNAVAILABLE",
         "DATABASE_ERROR",
         "INTERNAL",
@@ -205,6 +208,7 @@ impl Error {
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
             Self::IdempotencyKeyInProgress => "IDEMPOTENCY_KEY_IN_PROGRESS",
+            Self::NotReady => "NOT_READY",
             Self::KvUnavailable(_) => "KV_UNAVAILABLE",
             Self::Database(_) => "DATABASE_ERROR",
             Self::Internal(_) => "INTERNAL",
@@ -220,7 +224,7 @@ impl Error {
     pub fn is_internal(&self) -> bool {
         matches!(
             self,
-            Self::KvUnavailable(_) | Self::Database(_) | Self::Internal(_)
+            Self::NotReady | Self::KvUnavailable(_) | Self::Database(_) | Self::Internal(_)
         )
     }
 

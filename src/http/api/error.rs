@@ -75,7 +75,7 @@ pub fn status_of_code(code: &str) -> Option<StatusCode> {
         | "IDEMPOTENCY_KEY_REUSED" => S::UNPROCESSABLE_ENTITY,
         "RATE_LIMITED" => S::TOO_MANY_REQUESTS,
         "DATABASE_ERROR" | "INTERNAL" => S::INTERNAL_SERVER_ERROR,
-        "KV_UNAVAILABLE" => S::SERVICE_UNAVAILABLE,
+        "KV_UNAVAILABLE" | "NOT_READY" => S::SERVICE_UNAVAILABLE,
         _ => return None,
     })
 }
@@ -168,7 +168,10 @@ mod tests {
     fn every_code_has_a_status_and_only_internal_ones_are_5xx() {
         for code in Error::CODES {
             let status = status_of_code(code).unwrap_or_else(|| panic!("{code} has no status"));
-            let internal = matches!(*code, "DATABASE_ERROR" | "INTERNAL" | "KV_UNAVAILABLE");
+            let internal = matches!(
+                *code,
+                "DATABASE_ERROR" | "INTERNAL" | "KV_UNAVAILABLE" | "NOT_READY"
+            );
             assert_eq!(status.is_server_error(), internal, "{code}");
         }
         assert_eq!(status_of_code("NO_SUCH_CODE"), None);
