@@ -65,27 +65,26 @@ fn markup(value: Option<&Value>) -> Result<Markup, ApiError> {
                     .get("callback_data")
                     .and_then(Value::as_str)
                     .map(str::to_owned);
-                if let Some(data) = &callback_data {
-                    if data.is_empty() || data.len() > MAX_CALLBACK_DATA {
-                        return Err(ApiError::violation(
-                            "reply_markup",
-                            "Bad Request: BUTTON_DATA_INVALID",
-                        ));
-                    }
+                if let Some(data) = &callback_data
+                    && (data.is_empty() || data.len() > MAX_CALLBACK_DATA)
+                {
+                    return Err(ApiError::violation(
+                        "reply_markup",
+                        "Bad Request: BUTTON_DATA_INVALID",
+                    ));
                 }
                 let url = b.get("url").and_then(Value::as_str).map(str::to_owned);
-                if let Some(u) = &url {
-                    if !["http://", "https://", "tg://"]
+                if let Some(u) = &url
+                    && !["http://", "https://", "tg://"]
                         .iter()
                         .any(|p| u.starts_with(p))
-                    {
-                        return Err(ApiError::violation(
-                            "reply_markup",
-                            format!(
-                                "Bad Request: inline keyboard button URL '{u}' is invalid: Unsupported URL protocol"
-                            ),
-                        ));
-                    }
+                {
+                    return Err(ApiError::violation(
+                        "reply_markup",
+                        format!(
+                            "Bad Request: inline keyboard button URL '{u}' is invalid: Unsupported URL protocol"
+                        ),
+                    ));
                 }
                 if text.is_empty() {
                     return Err(ApiError::violation(
@@ -183,7 +182,7 @@ fn target_chat(state: &State, token: &str, args: &Args) -> Result<i64, ApiError>
     if !started {
         return Err(ApiError::new(
             403,
-            "Forbidden: bot can't initiate conversation with a user",
+            "Unauthorized: bot can't initiate conversation with a user",
         ));
     }
     Ok(chat_id)
@@ -405,7 +404,7 @@ pub(crate) fn answer_callback(
         .ok_or_else(ApiError::unauthorized)?;
     let too_old = || {
         ApiError::bad(
-            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            "Bad Request: query is too old and response timeout expired or query id is invalid",
         )
     };
     let &(chat_id, index) = bot.callbacks.get(id).ok_or_else(too_old)?;

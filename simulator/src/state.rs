@@ -74,6 +74,8 @@ pub(crate) struct BotState {
     pub pending: VecDeque<Pending>,
     /// Every update ever injected, for redelivery.
     history: HashMap<i64, Arc<str>>,
+    /// The last `allowed_updates` the bot gave (getUpdates or setWebhook); `None`: the default set.
+    pub allowed_updates: Option<Vec<String>>,
     /// Wakes getUpdates long polls and the webhook pusher.
     pub updates: Arc<Notify>,
     pub chats: HashMap<i64, Chat>,
@@ -217,6 +219,7 @@ impl State {
             next_update_id: 100_000,
             pending: VecDeque::new(),
             history: HashMap::new(),
+            allowed_updates: None,
             updates: Arc::new(Notify::new()),
             chats: HashMap::new(),
             callbacks: HashMap::new(),
@@ -319,7 +322,7 @@ impl State {
         entry.update_id = Some(update_id);
         chat.push(entry);
         let update = json!({ "update_id": update_id, "message": Value::Object(body) });
-        bot.enqueue(update_id, update.to_string());
+        bot.enqueue(update_id, "message", update.to_string());
         self.counters.updates_injected += 1;
         Ok(Injected {
             update_id,
@@ -400,7 +403,7 @@ impl State {
             ..Entry::default()
         });
         bot.callbacks.insert(callback_id, (chat_id, index));
-        bot.enqueue(update_id, update.to_string());
+        bot.enqueue(update_id, "callback_query", update.to_string());
         self.counters.updates_injected += 1;
         Ok(Injected {
             update_id,
@@ -499,15 +502,31 @@ impl BotState {
         self.next_update_id
     }
 
-    fn enqueue(&mut self, update_id: i64, json: String) {
+    fn enqueue(&mut self, update_id: i64, kind: &'static str, json: String) {
         let json: Arc<str> = json.into();
         self.history.insert(update_id, json.clone());
+        // Telegram never delivers what the bot's allowed_updates excluded when the update was created.
+        if !self.allows(kind) {
+            return;
+        }
         self.pending.push_back(Pending {
             update_id,
             json,
             held: false,
         });
         self.updates.notify_waiters();
+    }
+
+    /// Whether the bot's `allowed_updates` lets this kind of update through (Telegram's default
+    /// leaves out chat_member, message_reaction and message_reaction_count).
+    pub fn allows(&self, kind: &str) -> bool {
+        match &self.allowed_updates {
+            Some(list) if !list.is_empty() => list.iter().any(|k| k == kind),
+            _ => !matches!(
+                kind,
+                "chat_member" | "message_reaction" | "message_reaction_count"
+            ),
+        }
     }
 
     /// Sets where the next update id starts (Telegram may restart ids after a week of silence).
