@@ -113,22 +113,16 @@ impl Simulator {
         phone_number: &str,
         contact_user_id: Option<i64>,
     ) -> Result<Injected, SimError> {
+        let mut state = self.inner.lock();
+        state.bot(token)?;
+        // The contact card carries the sender's name as stored (the request may give only an id).
+        let first_name = state.upsert_user(user).first_name;
         let contact = Contact {
             phone_number: phone_number.to_owned(),
-            first_name: user.first_name.clone(),
+            first_name,
             user_id: contact_user_id,
         };
-        let contact = Contact {
-            first_name: if contact.first_name.is_empty() {
-                format!("User {}", user.id)
-            } else {
-                contact.first_name
-            },
-            ..contact
-        };
-        self.inner
-            .lock()
-            .inject_message(token, user, UserContent::Contact(contact))
+        state.inject_message(token, user, UserContent::Contact(contact))
     }
 
     /// The user sends a photo (PNG or JPEG bytes), stored as a file the bot can getFile and download.

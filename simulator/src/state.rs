@@ -239,20 +239,26 @@ impl State {
         self.bots.get_mut(token).ok_or(SimError::UnknownBot)
     }
 
-    /// Stores the user (creating or updating it) and returns the stored form.
+    /// Stores the user (creating or updating it) and returns the stored form. Fields given replace
+    /// the stored ones; an empty first name or an absent field keeps what was stored.
     pub fn upsert_user(&mut self, user: &SimUser) -> SimUser {
-        let mut user = user.clone();
-        if user.first_name.is_empty() {
-            user.first_name = format!("User {}", user.id);
+        let stored = self.users.entry(user.id).or_insert_with(|| SimUser {
+            first_name: format!("User {}", user.id),
+            ..SimUser::new(user.id, "")
+        });
+        if !user.first_name.is_empty() && stored.first_name != user.first_name {
+            stored.first_name.clone_from(&user.first_name);
         }
-        match self.users.get_mut(&user.id) {
-            Some(stored) if *stored == user => {}
-            Some(stored) => *stored = user.clone(),
-            None => {
-                self.users.insert(user.id, user.clone());
+        for (field, given) in [
+            (&mut stored.last_name, &user.last_name),
+            (&mut stored.username, &user.username),
+            (&mut stored.language_code, &user.language_code),
+        ] {
+            if given.is_some() && field != given {
+                field.clone_from(given);
             }
         }
-        user
+        stored.clone()
     }
 
     /// The user with this id, created with a default name if never seen.

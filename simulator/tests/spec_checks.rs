@@ -353,3 +353,16 @@ async fn a_bot_cannot_write_first_or_to_an_unknown_chat_and_that_is_no_violation
     assert_eq!(body["description"], "Bad Request: chat not found");
     assert!(sim.violations().is_empty());
 }
+
+#[test]
+fn every_implemented_method_is_a_bot_api_method() {
+    let methods = dvorik_sim::spec_methods();
+    assert!(methods.len() > 150, "the whole description is embedded");
+    for name in dvorik_sim::IMPLEMENTED {
+        assert!(
+            methods.contains(name),
+            "{name} is not in the Bot API description"
+        );
+    }
+    assert_eq!(dvorik_sim::bot_api_version(), "Bot API 10.1");
+}
