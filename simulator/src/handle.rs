@@ -15,10 +15,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::inject::UserContent;
 use crate::model::{
     BotInfo, Contact, Counters, Entry, Fault, Injected, SimError, SimUser, Violation,
 };
-use crate::state::{Inner, UserContent};
+use crate::state::Inner;
 
 /// Largest request body accepted (Telegram takes photos up to 10 MB, documents up to 50 MB).
 const MAX_BODY: usize = 64 * 1024 * 1024;
