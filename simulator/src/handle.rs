@@ -32,6 +32,14 @@ pub struct Simulator {
     server: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
+}
+
 impl Simulator {
     /// Binds `addr` (port 0 picks a free one) and serves the Bot API and the control API on it.
     pub async fn start(addr: SocketAddr) -> io::Result<Self> {
