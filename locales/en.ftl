@@ -47,3 +47,37 @@ error-not-ready = The service is starting or busy. Please try again in a minute.
 error-kv-unavailable = The service is busy. Please try again in a minute.
 error-database-error = The service is busy. Please try again in a minute.
 error-internal = Something went wrong on our side. Please try again later.
+
+## Deals and signing: the document and the code message (documents are composed in Russian).
+deal-document-title = Contract “{ $title }”
+deal-document-body =
+    Contract “{ $title }” (No. { $deal_id }, kind: { $kind })
+    Counterparty: { $counterparty }
+    Amount: { $amount } RUB
+    Payment plan:
+    { $plan }
+    Split:
+    { $splits }
+    By signing this document with a one-time code, the counterparty accepts its terms.
+deal-document-plan-step = — by { $due }: { $amount } RUB
+deal-document-split = — { $party }: { $percent } %
+deal-document-none = — none
+signing-code-message = Code to sign “{ $title }”, version { $version }, hash { $hash }: { $code }. Valid for 10 minutes. Do not share it.
+
+## Deals and signing errors.
+error-deal-not-found = Deal not found.
+error-deal-not-draft = Only a draft deal can be edited.
+error-deal-state-conflict = The deal is in another state; this is not possible now.
+error-document-not-found = Document not found.
+error-signing-code-invalid = Wrong code. Check it and try again.
+error-signing-code-expired = The code has expired. Ask for a new one.
+error-signing-code-locked = Too many wrong attempts; the code is locked. Ask for a new one.
+error-signing-code-used = This code was already used.
+error-signing-document-outdated = The document changed after the code was sent. Read the new version and ask for a new code.
+error-signing-too-many-codes = Too many codes requested. Wait 10 minutes.
+error-signing-not-counterparty = This deal is not addressed to you.
+error-contact-not-own = Please share your own contact.
+error-blacklisted = This is not available. Please contact the shop.
+error-blacklist-entry-not-found = Blacklist entry not found.
+error-blacklist-entry-exists = This user or phone is already blacklisted.
+error-code-delivery-failed = The code could not be delivered. Try again later.

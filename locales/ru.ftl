@@ -47,3 +47,37 @@ error-not-ready = Сервис запускается или перегруже�
 error-kv-unavailable = Сервис занят. Попробуйте через минуту.
 error-database-error = Сервис занят. Попробуйте через минуту.
 error-internal = У нас что-то пошло не так. Попробуйте позже.
+
+## Deals and signing: the document and the code message (composed by the core).
+deal-document-title = Договор «{ $title }»
+deal-document-body =
+    Договор «{ $title }» (№ { $deal_id }, вид: { $kind })
+    Контрагент: { $counterparty }
+    Сумма: { $amount } руб.
+    График платежей:
+    { $plan }
+    Распределение:
+    { $splits }
+    Подписывая этот документ одноразовым кодом, контрагент соглашается с его условиями.
+deal-document-plan-step = — до { $due }: { $amount } руб.
+deal-document-split = — { $party }: { $percent } %
+deal-document-none = — нет
+signing-code-message = Код для подписания документа «{ $title }», версия { $version }, хеш { $hash }: { $code }. Код действует 10 минут. Никому его не сообщайте.
+
+## Deals and signing errors.
+error-deal-not-found = Сделка не найдена.
+error-deal-not-draft = Изменять можно только черновик сделки.
+error-deal-state-conflict = Сделка сейчас в другом состоянии, это действие недоступно.
+error-document-not-found = Документ не найден.
+error-signing-code-invalid = Неверный код. Проверьте и введите ещё раз.
+error-signing-code-expired = Срок действия кода истёк. Запросите новый код.
+error-signing-code-locked = Слишком много неверных попыток, код заблокирован. Запросите новый код.
+error-signing-code-used = Этот код уже использован.
+error-signing-document-outdated = Документ изменился после отправки кода. Ознакомьтесь с новой версией и запросите новый код.
+error-signing-too-many-codes = Слишком много запросов кода. Подождите 10 минут.
+error-signing-not-counterparty = Эта сделка адресована не вам.
+error-contact-not-own = Поделитесь, пожалуйста, своим собственным контактом.
+error-blacklisted = Действие недоступно. Обратитесь в магазин.
+error-blacklist-entry-not-found = Запись чёрного списка не найдена.
+error-blacklist-entry-exists = Этот пользователь или телефон уже в чёрном списке.
+error-code-delivery-failed = Не удалось отправить код. Попробуйте позже.

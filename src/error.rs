@@ -59,6 +59,39 @@ pub enum Error {
     BirthdayAlreadySet,
     #[error("unknown setting {0}")]
     SettingUnknown(String),
+    // Deals and signing.
+    #[error("deal not found")]
+    DealNotFound,
+    #[error("only a draft deal can be edited")]
+    DealNotDraft,
+    #[error("the deal is not in a state that allows this")]
+    DealStateConflict,
+    #[error("document not found")]
+    DocumentNotFound,
+    #[error("the signing code is wrong")]
+    SigningCodeInvalid,
+    #[error("the signing code has expired")]
+    SigningCodeExpired,
+    #[error("too many wrong attempts; the code is locked")]
+    SigningCodeLocked,
+    #[error("the signing code was already used")]
+    SigningCodeUsed,
+    #[error("the document changed since the code was sent")]
+    SigningDocumentOutdated,
+    #[error("too many codes requested; wait a few minutes")]
+    SigningTooManyCodes,
+    #[error("this user is not the deal's counterparty")]
+    SigningNotCounterparty,
+    #[error("the shared contact is not the sender's own")]
+    ContactNotOwn,
+    #[error("the user or phone is blacklisted")]
+    Blacklisted,
+    #[error("blacklist entry not found")]
+    BlacklistEntryNotFound,
+    #[error("this user or phone is already blacklisted")]
+    BlacklistEntryExists,
+    #[error("the code could not be delivered")]
+    CodeDeliveryFailed,
     // The admin API: authentication, roles and the HTTP protocol.
     #[error("authentication is required")]
     AuthRequired,
@@ -136,6 +169,22 @@ impl Error {
         "DISCOUNT_ALREADY_ISSUED",
         "BIRTHDAY_ALREADY_SET",
         "SETTING_UNKNOWN",
+        "DEAL_NOT_FOUND",
+        "DEAL_NOT_DRAFT",
+        "DEAL_STATE_CONFLICT",
+        "DOCUMENT_NOT_FOUND",
+        "SIGNING_CODE_INVALID",
+        "SIGNING_CODE_EXPIRED",
+        "SIGNING_CODE_LOCKED",
+        "SIGNING_CODE_USED",
+        "SIGNING_DOCUMENT_OUTDATED",
+        "SIGNING_TOO_MANY_CODES",
+        "SIGNING_NOT_COUNTERPARTY",
+        "CONTACT_NOT_OWN",
+        "BLACKLISTED",
+        "BLACKLIST_ENTRY_NOT_FOUND",
+        "BLACKLIST_ENTRY_EXISTS",
+        "CODE_DELIVERY_FAILED",
         "AUTH_REQUIRED",
         "TOKEN_MALFORMED",
         "TOKEN_ALGORITHM_INVALID",
@@ -187,6 +236,22 @@ impl Error {
             Self::DiscountAlreadyIssued => "DISCOUNT_ALREADY_ISSUED",
             Self::BirthdayAlreadySet => "BIRTHDAY_ALREADY_SET",
             Self::SettingUnknown(_) => "SETTING_UNKNOWN",
+            Self::DealNotFound => "DEAL_NOT_FOUND",
+            Self::DealNotDraft => "DEAL_NOT_DRAFT",
+            Self::DealStateConflict => "DEAL_STATE_CONFLICT",
+            Self::DocumentNotFound => "DOCUMENT_NOT_FOUND",
+            Self::SigningCodeInvalid => "SIGNING_CODE_INVALID",
+            Self::SigningCodeExpired => "SIGNING_CODE_EXPIRED",
+            Self::SigningCodeLocked => "SIGNING_CODE_LOCKED",
+            Self::SigningCodeUsed => "SIGNING_CODE_USED",
+            Self::SigningDocumentOutdated => "SIGNING_DOCUMENT_OUTDATED",
+            Self::SigningTooManyCodes => "SIGNING_TOO_MANY_CODES",
+            Self::SigningNotCounterparty => "SIGNING_NOT_COUNTERPARTY",
+            Self::ContactNotOwn => "CONTACT_NOT_OWN",
+            Self::Blacklisted => "BLACKLISTED",
+            Self::BlacklistEntryNotFound => "BLACKLIST_ENTRY_NOT_FOUND",
+            Self::BlacklistEntryExists => "BLACKLIST_ENTRY_EXISTS",
+            Self::CodeDeliveryFailed => "CODE_DELIVERY_FAILED",
             Self::AuthRequired => "AUTH_REQUIRED",
             Self::TokenMalformed => "TOKEN_MALFORMED",
             Self::TokenAlgorithmInvalid => "TOKEN_ALGORITHM_INVALID",

@@ -86,4 +86,6 @@ pub enum EvidenceKind {
     Signed,
     #[sea_orm(string_value = "declined")]
     Declined,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
 }

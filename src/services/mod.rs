@@ -5,16 +5,23 @@
 pub mod admins;
 pub mod audit;
 pub mod auth;
+pub mod blacklist;
 pub mod cashiers;
+pub mod deals;
 pub mod discounts;
+pub mod documents;
+pub mod evidence;
 pub mod idempotency;
 pub mod login_tokens;
 pub mod paging;
 pub mod redemption;
 pub mod sessions;
 pub mod settings;
+pub mod signing;
+pub mod sms;
 pub mod stores;
 pub mod templates;
+pub mod texts;
 pub mod users;
 
 /// Trims `text` and checks its length in characters, for names typed by people.
