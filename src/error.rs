@@ -289,7 +289,11 @@ impl Error {
     pub fn is_internal(&self) -> bool {
         matches!(
             self,
-            Self::NotReady | Self::KvUnavailable(_) | Self::Database(_) | Self::Internal(_)
+            Self::NotReady
+                | Self::KvUnavailable(_)
+                | Self::Database(_)
+                | Self::Internal(_)
+                | Self::CodeDeliveryFailed
         )
     }
 

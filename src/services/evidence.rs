@@ -263,9 +263,8 @@ pub async fn verify(db: &impl ConnectionTrait, deal_id: i64) -> Result<Verificat
 
 /// The first broken row of `rows` (one deal's chain, ordered by `seq`).
 pub fn first_break(rows: &[signature_events::Model]) -> Result<Option<Break>> {
-    let mut expected_seq = 1;
     let mut prev_hash = GENESIS.to_string();
-    for row in rows {
+    for (expected_seq, row) in (1..).zip(rows) {
         let broken = |reason| {
             Ok(Some(Break {
                 deal_id: row.deal_id,
@@ -284,7 +283,6 @@ pub fn first_break(rows: &[signature_events::Model]) -> Result<Option<Break>> {
         if !crate::secret::constant_time_eq(recomputed.as_bytes(), row.row_hash.as_bytes()) {
             return broken(BreakReason::HashMismatch);
         }
-        expected_seq += 1;
         prev_hash = row.row_hash.clone();
     }
     Ok(None)

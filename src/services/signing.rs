@@ -97,10 +97,13 @@ fn is_counterparty(deal: &deal_entity::Model, user: &user_entity::Model) -> bool
     }
 }
 
+/// The user acting on `deal_id`: not blacklisted, the deal's counterparty, and (when `open`) the deal is
+/// waiting for a signature.
 async fn signer(
     db: &impl ConnectionTrait,
     user_id: i64,
     deal_id: i64,
+    open: bool,
 ) -> Result<(user_entity::Model, deal_entity::Model)> {
     let user = users::get(db, user_id).await?;
     if blacklist::is_listed(db, Some(user.id), user.phone.as_deref()).await? {
@@ -110,7 +113,7 @@ async fn signer(
     if !is_counterparty(&deal, &user) {
         return Err(Error::SigningNotCounterparty);
     }
-    if !matches!(deal.state, DealState::Sent | DealState::Viewed) {
+    if open && !matches!(deal.state, DealState::Sent | DealState::Viewed) {
         return Err(Error::DealStateConflict);
     }
     Ok((user, deal))
@@ -168,7 +171,7 @@ pub async fn mark_viewed(
     deal_id: i64,
     now: DateTime<Utc>,
 ) -> Result<deal_entity::Model> {
-    let (_, deal) = signer(db, user_id, deal_id).await?;
+    let (_, deal) = signer(db, user_id, deal_id, true).await?;
     if deal.state == DealState::Viewed {
         return Ok(deal);
     }
@@ -203,7 +206,7 @@ pub async fn request_code(
     deal_id: i64,
     now: DateTime<Utc>,
 ) -> Result<CodeIssued> {
-    let (user, _) = signer(db, user_id, deal_id).await?;
+    let (user, _) = signer(db, user_id, deal_id, true).await?;
     let doc = documents::current(db, deal_id)
         .await?
         .ok_or(Error::DocumentNotFound)?;
@@ -238,7 +241,8 @@ pub async fn request_code(
     };
     let text = Secret::new(code_message(&doc, code.expose()));
     if let Err(e) = sender.send(&recipient, &text).await {
-        set_state(db, challenge.id, ChallengeState::Voided).await?;
+        // An undelivered code never existed for the user: it neither signs nor counts toward the limit.
+        Challenges::delete_by_id(challenge.id).exec(db).await?;
         return Err(e);
     }
     evidence::append(
@@ -308,7 +312,8 @@ pub async fn sign(
     code: &Secret<String>,
     now: DateTime<Utc>,
 ) -> Result<deal_entity::Model> {
-    let (user, _) = signer(db, user_id, deal_id).await?;
+    // The deal's state is checked by the transition below, so a reused code is named as such.
+    let (user, _) = signer(db, user_id, deal_id, false).await?;
     let challenge = latest_challenge(db, user_id, deal_id)
         .await?
         .ok_or(Error::SigningCodeInvalid)?;
@@ -423,7 +428,7 @@ pub async fn decline(
     now: DateTime<Utc>,
 ) -> Result<deal_entity::Model> {
     let reason = super::clean_text(reason, "reason", 1000)?;
-    signer(db, user_id, deal_id).await?;
+    signer(db, user_id, deal_id, true).await?;
     let doc = documents::current(db, deal_id).await?;
     let txn = db.begin().await?;
     deals::transition(

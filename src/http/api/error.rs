@@ -64,7 +64,7 @@ pub fn status_of_code(code: &str) -> Option<StatusCode> {
         "SIGNING_CODE_INVALID" | "CONTACT_NOT_OWN" => S::UNPROCESSABLE_ENTITY,
         "SIGNING_NOT_COUNTERPARTY" | "BLACKLISTED" => S::FORBIDDEN,
         "SIGNING_TOO_MANY_CODES" => S::TOO_MANY_REQUESTS,
-        "CODE_DELIVERY_FAILED" => S::BAD_GATEWAY,
+        "CODE_DELIVERY_FAILED" => S::SERVICE_UNAVAILABLE,
         "METHOD_NOT_ALLOWED" => S::METHOD_NOT_ALLOWED,
         "STORE_NAME_TAKEN"
         | "CASHIER_ALREADY_REGISTERED"
@@ -182,7 +182,11 @@ mod tests {
             let status = status_of_code(code).unwrap_or_else(|| panic!("{code} has no status"));
             let internal = matches!(
                 *code,
-                "DATABASE_ERROR" | "INTERNAL" | "KV_UNAVAILABLE" | "NOT_READY"
+                "DATABASE_ERROR"
+                    | "INTERNAL"
+                    | "KV_UNAVAILABLE"
+                    | "NOT_READY"
+                    | "CODE_DELIVERY_FAILED"
             );
             assert_eq!(status.is_server_error(), internal, "{code}");
         }
