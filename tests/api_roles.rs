@@ -67,6 +67,22 @@ const TABLE: &[(&str, &str, Access)] = &[
         Marketers,
     ),
     ("GET", "/api/v1/audit-log", Owner),
+    ("GET", "/api/v1/deals", Any),
+    ("POST", "/api/v1/deals", Marketers),
+    ("GET", "/api/v1/deals/{id}", Any),
+    ("PUT", "/api/v1/deals/{id}", Marketers),
+    ("POST", "/api/v1/deals/{id}/send", Marketers),
+    ("POST", "/api/v1/deals/{id}/cancel", Marketers),
+    ("GET", "/api/v1/deals/{id}/documents", Any),
+    ("POST", "/api/v1/deals/{id}/documents", Marketers),
+    ("GET", "/api/v1/documents/{id}", Any),
+    ("GET", "/api/v1/deals/{id}/evidence", Any),
+    ("GET", "/api/v1/deals/{id}/evidence/verify", Any),
+    ("GET", "/api/v1/deals/{id}/signing-record", Any),
+    ("GET", "/api/v1/blacklist", Marketers),
+    ("POST", "/api/v1/blacklist", Marketers),
+    ("GET", "/api/v1/blacklist/{id}", Marketers),
+    ("DELETE", "/api/v1/blacklist/{id}", Marketers),
 ];
 
 fn allows(access: Access, role: AdminRole) -> bool {

@@ -3,13 +3,13 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, Set,
 };
 use serde::Deserialize;
 
 use super::audit::{self, Actor, ActorKind, Entry};
 use super::deals::normalize_phone;
+use super::paging::{self, Page, PageRequest};
 pub use crate::entity::blacklist::BlacklistKind;
 use crate::entity::blacklist::{self, Entity as Blacklist};
 use crate::error::{Error, Result, is_unique_violation};
@@ -101,11 +101,17 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<blacklist::Model>
         .ok_or(Error::BlacklistEntryNotFound)
 }
 
-pub async fn list(db: &impl ConnectionTrait) -> Result<Vec<blacklist::Model>> {
-    Ok(Blacklist::find()
-        .order_by_desc(blacklist::Column::Id)
-        .all(db)
-        .await?)
+/// A page of entries, optionally of one kind.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    kind: Option<BlacklistKind>,
+    request: &PageRequest,
+) -> Result<Page<blacklist::Model>> {
+    let mut query = Blacklist::find();
+    if let Some(kind) = kind {
+        query = query.filter(blacklist::Column::Kind.eq(kind));
+    }
+    paging::fetch(db, query, blacklist::Column::Id, request, |e| e.id).await
 }
 
 /// Whether the user `user_id` or the phone `phone` (any format) is listed.

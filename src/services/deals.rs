@@ -7,7 +7,7 @@ use chrono::{DateTime, Utc};
 use rust_decimal::Decimal;
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
     TransactionSession, TransactionTrait,
 };
 use serde::{Deserialize, Serialize};
@@ -15,6 +15,7 @@ use serde::{Deserialize, Serialize};
 use super::audit::{self, Actor, ActorKind, Entry};
 use super::clean_text;
 use super::evidence::{self, EvidenceKind, NewEvent};
+use super::paging::{self, Page, PageRequest};
 pub use crate::entity::deals::DealState;
 use crate::entity::deals::{self, Entity as Deals};
 use crate::error::{Error, FieldError, Result};
@@ -303,16 +304,17 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<deals::Model> {
         .ok_or(Error::DealNotFound)
 }
 
-/// Deals, newest first, optionally in one state.
-pub async fn list(
+/// A page of deals, optionally in one state.
+pub async fn page(
     db: &impl ConnectionTrait,
     state: Option<DealState>,
-) -> Result<Vec<deals::Model>> {
-    let mut query = Deals::find().order_by_desc(deals::Column::Id);
+    request: &PageRequest,
+) -> Result<Page<deals::Model>> {
+    let mut query = Deals::find();
     if let Some(state) = state {
         query = query.filter(deals::Column::State.eq(state));
     }
-    Ok(query.all(db).await?)
+    paging::fetch(db, query, deals::Column::Id, request, |d| d.id).await
 }
 
 /// Moves `id` from one of `from` to `to` by a conditional update; `DEAL_STATE_CONFLICT` when the deal

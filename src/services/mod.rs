@@ -18,6 +18,7 @@ pub mod redemption;
 pub mod sessions;
 pub mod settings;
 pub mod signing;
+pub mod signing_record;
 pub mod sms;
 pub mod stores;
 pub mod templates;

@@ -22,7 +22,9 @@ pub mod state;
 mod admins;
 mod audit;
 mod auth;
+mod blacklist;
 mod cashiers;
+mod deals;
 mod settings;
 mod stores;
 mod templates;
@@ -49,6 +51,8 @@ pub fn v1() -> OpenApiRouter<ApiState> {
         .merge(cashiers::routes())
         .merge(templates::routes())
         .merge(audit::routes())
+        .merge(deals::routes())
+        .merge(blacklist::routes())
 }
 
 /// The served API, with the rate limit, body limit and idempotency layers, plus the document and docs.

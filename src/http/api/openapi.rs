@@ -39,6 +39,8 @@ the `ErrorObject.code` enum.",
         (name = "cashiers", description = "Cashiers of the staff bot"),
         (name = "discount-templates", description = "What welcome, birthday and manual discounts are worth"),
         (name = "audit", description = "Who changed what (owner only)"),
+        (name = "deals", description = "Deals, their documents, signing evidence and its verification"),
+        (name = "blacklist", description = "Blocked users and phones (owner and marketing)"),
     )
 )]
 pub struct ApiDoc;
