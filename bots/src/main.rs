@@ -5,6 +5,8 @@
 //! - `dvorik migrate` — applies pending migrations and exits.
 //! - `dvorik admin add --telegram-id N --role owner|marketing|readonly` — adds an admin.
 //! - `dvorik admin token --telegram-id N` — prints a one-time admin panel login token.
+//! - `dvorik verify-signatures` — walks every deal's evidence chain; exits non-zero naming the first
+//!   broken row.
 //!
 //! Configuration comes from the environment (see `.env.example`), read once here and passed down.
 
@@ -38,6 +40,8 @@ enum Command {
         #[command(subcommand)]
         command: AdminCommand,
     },
+    /// Walk every deal's signing evidence chain; exit non-zero naming the first broken row.
+    VerifySignatures,
 }
 
 #[derive(Subcommand)]
@@ -87,6 +91,7 @@ async fn main() -> anyhow::Result<()> {
         .init();
     match cli.command {
         Command::Serve => serve(config).await,
+        Command::VerifySignatures => verify_signatures(&config).await,
         Command::Migrate => {
             let db = dvorik::db::connect(config.database_url.expose(), config.db_max_connections)
                 .await?;
@@ -142,6 +147,23 @@ async fn main() -> anyhow::Result<()> {
             println!("{}", token.expose());
             Ok(())
         }
+    }
+}
+
+async fn verify_signatures(config: &Config) -> anyhow::Result<()> {
+    let db = dvorik::db::connect(config.database_url.expose(), config.db_max_connections).await?;
+    let (deals, broken) = dvorik::services::evidence::verify_all(&db).await?;
+    match broken {
+        None => {
+            println!("{deals} deal chains verified: intact");
+            Ok(())
+        }
+        Some(b) => anyhow::bail!(
+            "deal {}: the chain breaks at seq {} ({})",
+            b.deal_id,
+            b.seq,
+            serde_json::to_value(b.reason)?.as_str().unwrap_or("broken")
+        ),
     }
 }
 
