@@ -30,6 +30,16 @@ api_test! {
         let (status, doc) = app.post(&format!("/api/v1/deals/{id}/documents"), &marketer.access, json!({})).await;
         assert_eq!((status, doc["version"].as_i64()), (201, Some(1)), "{doc}");
         assert!(doc["body"].as_str().unwrap().contains("1500,50 руб."));
+        let pdf = app
+            .client
+            .get(app.url(&format!("/api/v1/documents/{}/pdf", doc["id"])))
+            .bearer_auth(&readonly.access)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(pdf.status(), 200);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
         let (status, sent) = app.post(&format!("/api/v1/deals/{id}/send"), &marketer.access, json!({})).await;
         assert_eq!((status, sent["state"].as_str()), (200, Some("sent")), "{sent}");
 

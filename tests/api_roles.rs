@@ -76,6 +76,7 @@ const TABLE: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/deals/{id}/documents", Any),
     ("POST", "/api/v1/deals/{id}/documents", Marketers),
     ("GET", "/api/v1/documents/{id}", Any),
+    ("GET", "/api/v1/documents/{id}/pdf", Any),
     ("GET", "/api/v1/deals/{id}/evidence", Any),
     ("GET", "/api/v1/deals/{id}/evidence/verify", Any),
     ("GET", "/api/v1/deals/{id}/signing-record", Any),

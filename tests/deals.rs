@@ -141,3 +141,29 @@ storage_test! {
         assert_eq!(documents::current(&t.db, deal.id).await.unwrap().unwrap().id, second.id);
     }
 }
+
+storage_test! {
+    async fn the_pdf_of_a_version_carries_the_cyrillic_title_amount_and_hash(t) {
+        let now = t.now();
+        let user = fixtures::user(&t.db, 100, now).await;
+        let deal = deals::create(&t.db, &input(user.id), Actor::system(), now).await.unwrap();
+        let doc = documents::render(&t.db, deal.id, now).await.unwrap();
+        let bytes = documents::pdf(&t.db, doc.id).await.unwrap();
+        let dir = std::env::temp_dir().join(format!("dvorik-pdf-{}", uuid::Uuid::new_v4().simple()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("doc.pdf");
+        std::fs::write(&path, &bytes).unwrap();
+        // pdftotext (poppler-utils) reads the text back as a viewer would.
+        let out = std::process::Command::new("pdftotext")
+            .arg(&path)
+            .arg("-")
+            .output()
+            .expect("pdftotext (apt-get install poppler-utils)");
+        std::fs::remove_dir_all(&dir).unwrap();
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains("Договор «Поставка сыра»"), "{text}");
+        assert!(text.contains("Сумма: 1500,50 руб."), "{text}");
+        assert!(text.contains(&doc.sha256), "{text}");
+        assert_eq!(documents::pdf(&t.db, 424_242).await.unwrap_err().code(), "DOCUMENT_NOT_FOUND");
+    }
+}

@@ -223,3 +223,9 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<documents::Model>
         .await?
         .ok_or(Error::DocumentNotFound)
 }
+
+/// The PDF of document `id` (rendered from its stored text, title, version and hash).
+pub async fn pdf(db: &impl ConnectionTrait, id: i64) -> Result<Vec<u8>> {
+    let doc = get(db, id).await?;
+    super::pdf::render(&doc.title, &doc.body, doc.version, &doc.sha256)
+}

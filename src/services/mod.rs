@@ -14,6 +14,7 @@ pub mod evidence;
 pub mod idempotency;
 pub mod login_tokens;
 pub mod paging;
+pub mod pdf;
 pub mod redemption;
 pub mod sessions;
 pub mod settings;

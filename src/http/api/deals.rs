@@ -30,6 +30,7 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(cancel_deal))
         .routes(routes!(list_documents, render_document))
         .routes(routes!(get_document))
+        .routes(routes!(get_document_pdf))
         .routes(routes!(list_evidence))
         .routes(routes!(verify_evidence))
         .routes(routes!(export_signing_record))
@@ -342,4 +343,18 @@ async fn export_signing_record(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<SigningRecord>> {
     Ok(Json(signing_record::export(&core.db, id).await?))
+}
+
+#[utoipa::path(get, path = "/documents/{id}/pdf", tag = "deals", params(("id" = i64, Path, description = "Document id")),
+    responses((status = 200, description = "The version as PDF (DejaVu Sans embedded)", content_type = "application/pdf", body = Vec<u8>)))]
+async fn get_document_pdf(
+    _: Auth<AnyRole>,
+    State(core): State<Core>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], Vec<u8>)> {
+    let bytes = documents::pdf(&core.db, id).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/pdf")],
+        bytes,
+    ))
 }
