@@ -41,6 +41,9 @@ pub struct Config {
     pub api_rate_per_token: u32,
     /// `DVORIK_API_LOGIN_RATE_PER_IP`: sign-in attempts (token exchange, refresh) per minute from one IP.
     pub api_login_rate_per_ip: u32,
+    /// `DVORIK_SMS_URL` (+ `DVORIK_SMS_AUTHORIZATION`, `DVORIK_SMS_BODY_TEMPLATE`): the HTTP SMS gateway
+    /// that delivers signing codes; `None` delivers them in the client chat.
+    pub sms_gateway: Option<crate::services::sms::SmsGatewayConfig>,
 }
 
 /// A variable that is set but cannot be used.
@@ -104,6 +107,21 @@ impl Config {
                 "must have at least 32 characters (256 bits)",
             ));
         }
+        let sms_gateway = match get("DVORIK_SMS_URL") {
+            Some(url) if !(url.starts_with("http://") || url.starts_with("https://")) => {
+                return Err(invalid(
+                    "DVORIK_SMS_URL",
+                    "must be an http:// or https:// URL",
+                ));
+            }
+            Some(url) => Some(crate::services::sms::SmsGatewayConfig {
+                url,
+                auth_header: get("DVORIK_SMS_AUTHORIZATION").map(Secret::new),
+                body_template: get("DVORIK_SMS_BODY_TEMPLATE")
+                    .unwrap_or_else(|| crate::services::sms::DEFAULT_BODY_TEMPLATE.into()),
+            }),
+            None => None,
+        };
         Ok(Self {
             database_url: Secret::new(database_url),
             db_max_connections: parse(&get, "DVORIK_DB_MAX_CONNECTIONS", 10)?,
@@ -129,6 +147,7 @@ impl Config {
             api_rate_per_ip: parse(&get, "DVORIK_API_RATE_PER_IP", 600)?,
             api_rate_per_token: parse(&get, "DVORIK_API_RATE_PER_TOKEN", 300)?,
             api_login_rate_per_ip: parse(&get, "DVORIK_API_LOGIN_RATE_PER_IP", 10)?,
+            sms_gateway,
         })
     }
 
@@ -232,5 +251,22 @@ mod tests {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var);
         }
+    }
+
+    #[test]
+    fn the_sms_gateway_is_configured_by_its_url() {
+        assert!(config(&[]).unwrap().sms_gateway.is_none());
+        let sms = config(&[
+            ("DVORIK_SMS_URL", "https://sms.example/send"),
+            ("DVORIK_SMS_AUTHORIZATION", "Bearer x"),
+        ])
+        .unwrap()
+        .sms_gateway
+        .unwrap();
+        assert_eq!(sms.url, "https://sms.example/send");
+        assert_eq!(sms.auth_header.unwrap().expose(), "Bearer x");
+        assert!(sms.body_template.contains("{text}"));
+        let err = config(&[("DVORIK_SMS_URL", "ftp://x")]).unwrap_err();
+        assert_eq!(err.var, "DVORIK_SMS_URL");
     }
 }

@@ -8,6 +8,9 @@ use super::signing::{CodeSender, Recipient};
 use crate::error::{Error, Result};
 use crate::secret::Secret;
 
+/// The body posted when `DVORIK_SMS_BODY_TEMPLATE` is not set.
+pub const DEFAULT_BODY_TEMPLATE: &str = r#"{"to":"{phone}","text":"{text}"}"#;
+
 /// Where and how to post a message.
 #[derive(Debug, Clone)]
 pub struct SmsGatewayConfig {
