@@ -310,3 +310,29 @@ storage_test! {
         }
     }
 }
+
+storage_test! {
+    async fn two_parallel_signings_with_the_right_code_sign_once(t) {
+        let now = t.now();
+        let (user, deal) = sent_deal(&t, 100).await;
+        let outbox = Outbox::default();
+        signing::request_code(&t.db, &t.key, &outbox, user.id, deal.id, now).await.unwrap();
+        let code = outbox.last_code();
+        let tasks: Vec<_> = (0..2)
+            .map(|_| {
+                let (db, key, code) = (t.db.clone(), t.key.clone(), code.clone());
+                tokio::spawn(async move { signing::sign(&db, &key, user.id, deal.id, &code, now).await })
+            })
+            .collect();
+        let mut results = Vec::new();
+        for task in tasks {
+            results.push(task.await.unwrap());
+        }
+        assert_eq!(results.iter().filter(|r| r.is_ok()).count(), 1);
+        let refused = results.iter().find_map(|r| r.as_ref().err()).unwrap();
+        assert!(["SIGNING_CODE_USED", "DEAL_STATE_CONFLICT"].contains(&refused.code()), "{refused:?}");
+        let signed = evidence::list(&t.db, deal.id).await.unwrap().iter().filter(|e| e.kind == EvidenceKind::Signed).count();
+        assert_eq!(signed, 1);
+        assert!(evidence::verify(&t.db, deal.id).await.unwrap().ok);
+    }
+}
