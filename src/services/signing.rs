@@ -282,6 +282,17 @@ async fn set_state(db: &impl ConnectionTrait, id: i64, state: ChallengeState) ->
     Ok(())
 }
 
+/// The refusal for a challenge in `state`, `None` while it is active.
+fn refusal_of(state: ChallengeState) -> Option<Error> {
+    match state {
+        ChallengeState::Used => Some(Error::SigningCodeUsed),
+        ChallengeState::Locked => Some(Error::SigningCodeLocked),
+        ChallengeState::Voided => Some(Error::SigningDocumentOutdated),
+        ChallengeState::Expired => Some(Error::SigningCodeExpired),
+        ChallengeState::Active => None,
+    }
+}
+
 /// The user's latest challenge for a document of `deal_id`.
 async fn latest_challenge(
     db: &impl ConnectionTrait,
@@ -317,12 +328,8 @@ pub async fn sign(
     let challenge = latest_challenge(db, user_id, deal_id)
         .await?
         .ok_or(Error::SigningCodeInvalid)?;
-    match challenge.state {
-        ChallengeState::Used => return Err(Error::SigningCodeUsed),
-        ChallengeState::Locked => return Err(Error::SigningCodeLocked),
-        ChallengeState::Voided => return Err(Error::SigningDocumentOutdated),
-        ChallengeState::Expired => return Err(Error::SigningCodeExpired),
-        ChallengeState::Active => {}
+    if let Some(refusal) = refusal_of(challenge.state) {
+        return Err(refusal);
     }
     if challenge.expires_at <= now {
         set_state(db, challenge.id, ChallengeState::Expired).await?;
@@ -347,6 +354,14 @@ pub async fn sign(
         .exec(db)
         .await?;
     if counted.rows_affected == 0 {
+        // Someone used, voided or expired it meanwhile, or the attempts ran out: name which.
+        let state = Challenges::find_by_id(challenge.id)
+            .one(db)
+            .await?
+            .map_or(ChallengeState::Voided, |c| c.state);
+        if let Some(refusal) = refusal_of(state) {
+            return Err(refusal);
+        }
         set_state(db, challenge.id, ChallengeState::Locked).await?;
         return Err(Error::SigningCodeLocked);
     }
