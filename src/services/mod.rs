@@ -9,8 +9,11 @@ pub mod discounts;
 pub mod login_tokens;
 pub mod redemption;
 pub mod settings;
+pub mod stats;
 pub mod stores;
+pub mod subscriptions;
 pub mod templates;
+pub mod updates;
 pub mod users;
 
 /// Trims `text` and checks its length in characters, for names typed by people.
