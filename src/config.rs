@@ -218,7 +218,11 @@ fn telegram_from(get: &impl Fn(&str) -> Option<String>) -> Result<TelegramConfig
         webhook_url,
         webhook_secret: webhook_secret.map(Secret::new),
         throttle: switch(get, "DVORIK_BOT_THROTTLE", true)?,
-        sim_addr: parse(get, "DVORIK_SIM_ADDR", SocketAddr::from(([127, 0, 0, 1], 8081)))?,
+        sim_addr: parse(
+            get,
+            "DVORIK_SIM_ADDR",
+            SocketAddr::from(([127, 0, 0, 1], 8081)),
+        )?,
     })
 }
 
@@ -301,15 +305,27 @@ mod tests {
         assert!(!c.telegram.uses_simulator());
         assert!(!c.bots_enabled);
         assert_eq!(c.telegram.api_url, "http://127.0.0.1:8081");
-        assert_eq!(c.telegram.webhook_url.as_deref(), Some("https://shop.example"));
+        assert_eq!(
+            c.telegram.webhook_url.as_deref(),
+            Some("https://shop.example")
+        );
         let printed = format!("{c:?}");
         for secret in ["client-secret", "staff-secret", "abc_DEF"] {
             assert!(!printed.contains(secret), "{secret} leaked in {printed}");
         }
         for (vars, var) in [
-            (vec![("DVORIK_CLIENT_BOT_TOKEN", "1:x")], "DVORIK_STAFF_BOT_TOKEN"),
-            (vec![("DVORIK_WEBHOOK_URL", "https://x")], "DVORIK_WEBHOOK_SECRET"),
-            (vec![("DVORIK_WEBHOOK_SECRET", "has space")], "DVORIK_WEBHOOK_SECRET"),
+            (
+                vec![("DVORIK_CLIENT_BOT_TOKEN", "1:x")],
+                "DVORIK_STAFF_BOT_TOKEN",
+            ),
+            (
+                vec![("DVORIK_WEBHOOK_URL", "https://x")],
+                "DVORIK_WEBHOOK_SECRET",
+            ),
+            (
+                vec![("DVORIK_WEBHOOK_SECRET", "has space")],
+                "DVORIK_WEBHOOK_SECRET",
+            ),
             (vec![("DVORIK_BOTS", "maybe")], "DVORIK_BOTS"),
         ] {
             assert_eq!(config(&vars).unwrap_err().var, var);
