@@ -19,6 +19,7 @@ pub mod common;
 pub mod i18n;
 pub mod qr;
 pub mod run;
+pub mod sim_chat;
 pub mod staff;
 pub mod storage;
 pub mod webhook;

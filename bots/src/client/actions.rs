@@ -11,8 +11,8 @@ use super::{ClientDialogue, Customer, State, main_menu};
 use crate::common::{self, HandlerResult, OrTell, TgBot};
 use crate::i18n::{s, t, tr};
 
-pub async fn refuse_blocked(bot: TgBot, customer: Customer, chat: ChatId) -> HandlerResult {
-    common::say(&bot, chat, customer.lang, "client-blocked").await
+pub async fn refuse_blocked(bot: TgBot, customer: Customer, msg: Message) -> HandlerResult {
+    common::say(&bot, msg.chat.id, customer.lang, "client-blocked").await
 }
 
 pub async fn not_understood(bot: TgBot, customer: Customer, msg: Message) -> HandlerResult {

@@ -225,7 +225,7 @@ async fn on_button(
     let chat = ChatId::from(query.from.id);
     let data = query.data.as_deref().unwrap_or_default();
     if customer.user.blocked {
-        return actions::refuse_blocked(bot, customer, chat).await;
+        return common::say(&bot, chat, customer.lang, "client-blocked").await;
     }
     if let Some(id) = data.strip_prefix("qr:").and_then(|id| id.parse().ok()) {
         return discounts::send_qr(&bot, &core, &customer, chat, id).await;
