@@ -216,8 +216,7 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             let sim = dvorik_sim::Simulator::start(telegram.sim_addr)
                 .await
                 .with_context(|| format!("starting the simulator on {}", telegram.sim_addr))?;
-            sim.add_bot(SIM_CLIENT_TOKEN, SIM_CLIENT_NAME)?;
-            sim.add_bot(SIM_STAFF_TOKEN, SIM_STAFF_NAME)?;
+            dvorik_bots::sim_chat::register_bots(&sim, &core).await?;
             tracing::warn!(
                 api = %sim.api_url(),
                 control = %format!("http://{}/_sim/", sim.addr()),

@@ -33,7 +33,7 @@ const HELP: &str = "\
 Type a message (or a /command) and press Enter: it goes to the current bot as the current user.
   :bot client|staff      talk to the client bot (customers) or the staff bot (cashiers, admins)
   :user ID [NAME] [LANG] speak as another Telegram user (e.g. :user 2002 Olga en)
-  :press N               press inline button N of the last bot message that has buttons
+  :press N               press inline button [N] of the last bot message with buttons (this chat)
   :contact PHONE         share your own phone number
   :photo PATH            send a photo (PNG or JPEG), e.g. a saved QR picture
   :owner                 make the current user an owner admin (approves cashiers, /token, /stats)
@@ -50,8 +50,6 @@ struct Chat {
     user: SimUser,
     /// Per (bot token, chat id): the highest message id printed.
     seen: HashMap<(&'static str, i64), i64>,
-    /// Inline buttons of the last bot message with buttons in the current chat: (message id, data).
-    buttons: Vec<(i64, String)>,
 }
 
 /// Runs `dvorik sim`: the core on `config` (the embedded default unless configured), the simulator on
@@ -61,8 +59,7 @@ pub async fn run(config: Config, addr: SocketAddr, files: PathBuf) -> anyhow::Re
     let sim = Simulator::start(addr)
         .await
         .with_context(|| format!("starting the simulator on {addr}"))?;
-    sim.add_bot(CLIENT_TOKEN, CLIENT_NAME)?;
-    sim.add_bot(STAFF_TOKEN, STAFF_NAME)?;
+    register_bots(&sim, &core).await?;
     let seeded = seed(&core).await?;
     let options = BotsOptions::new(&sim.api_url(), CLIENT_TOKEN, STAFF_TOKEN).unthrottled();
     let bots = run::start(core.clone(), options).await?;
@@ -85,7 +82,6 @@ pub async fn run(config: Config, addr: SocketAddr, files: PathBuf) -> anyhow::Re
         token: CLIENT_TOKEN,
         user: SimUser::new(1001, "Anna").language("ru"),
         seen: HashMap::new(),
-        buttons: Vec::new(),
     };
     out.write_all(chat.who().as_bytes()).await?;
     let mut lines = BufReader::new(tokio::io::stdin()).lines();
@@ -112,6 +108,22 @@ pub async fn run(config: Config, addr: SocketAddr, files: PathBuf) -> anyhow::Re
         out.write_all(text.as_bytes()).await?;
     }
     sim.shutdown().await;
+    Ok(())
+}
+
+/// Registers both bots with a fresh simulator. Its update ids start where the ones this database has
+/// already handled end: a restarted simulator counts from 1 again, and updates the database remembers
+/// as handled would be skipped.
+pub async fn register_bots(sim: &Simulator, core: &Core) -> anyhow::Result<()> {
+    for (token, username, bot) in [
+        (CLIENT_TOKEN, CLIENT_NAME, crate::client::NAME),
+        (STAFF_TOKEN, STAFF_NAME, crate::staff::NAME),
+    ] {
+        sim.add_bot(token, username)?;
+        if let Some(last) = dvorik::services::updates::last_id(&core.db, bot).await? {
+            sim.set_next_update_id(token, last + 1)?;
+        }
+    }
     Ok(())
 }
 
@@ -176,7 +188,6 @@ impl Chat {
                     Some("staff") => self.token = STAFF_TOKEN,
                     _ => return "Usage: :bot client|staff\n".into(),
                 }
-                self.buttons.clear();
                 return self.who();
             }
             ":user" => {
@@ -186,7 +197,6 @@ impl Chat {
                 let name = words.next().unwrap_or("Guest");
                 let lang = words.next().unwrap_or("ru");
                 self.user = SimUser::new(id, name).language(lang);
-                self.buttons.clear();
                 return self.who();
             }
             ":owner" => {
@@ -208,9 +218,7 @@ impl Chat {
                 let Some(n) = words.next().and_then(|w| w.parse::<usize>().ok()) else {
                     return "Usage: :press N\n".into();
                 };
-                let Some((message_id, data)) =
-                    n.checked_sub(1).and_then(|i| self.buttons.get(i)).cloned()
-                else {
+                let Some((message_id, data)) = self.button(n) else {
                     return format!("There is no button {n}.\n");
                 };
                 self.sim
@@ -295,7 +303,7 @@ impl Chat {
         fresh
     }
 
-    fn render(&mut self, token: &'static str, chat_id: i64, entry: &Entry) -> String {
+    fn render(&self, token: &'static str, chat_id: i64, entry: &Entry) -> String {
         let bot = if token == CLIENT_TOKEN {
             "client"
         } else {
@@ -321,19 +329,17 @@ impl Chat {
                 Err(e) => out.push_str(&format!("  ({} not saved: {e})\n", media.kind.as_str())),
             }
         }
-        let current = token == self.token && chat_id == self.user.id;
-        if !entry.buttons.is_empty() && current {
-            self.buttons.clear();
+        let callbacks = entry
+            .buttons
+            .iter()
+            .flatten()
+            .filter(|b| b.callback_data.is_some());
+        for (n, button) in callbacks.enumerate() {
+            out.push_str(&format!("  [{}] {}\n", n + 1, button.text));
         }
         for button in entry.buttons.iter().flatten() {
-            match (&button.callback_data, &button.url) {
-                (Some(data), _) if current => {
-                    self.buttons
-                        .push((entry.message_id.unwrap_or_default(), data.clone()));
-                    out.push_str(&format!("  [{}] {}\n", self.buttons.len(), button.text));
-                }
-                (_, Some(url)) => out.push_str(&format!("  [link] {} {url}\n", button.text)),
-                _ => out.push_str(&format!("  [-] {}\n", button.text)),
+            if let Some(url) = &button.url {
+                out.push_str(&format!("  [link] {} {url}\n", button.text));
             }
         }
         if !entry.keyboard.is_empty() {
@@ -346,6 +352,17 @@ impl Chat {
             out.push_str(&format!("  keyboard: {}\n", keys.join(" | ")));
         }
         out
+    }
+
+    /// Button `n` (from 1) of the last bot message with inline buttons in the current chat.
+    fn button(&self, n: usize) -> Option<(i64, String)> {
+        let transcript = self.sim.transcript(self.token, self.user.id);
+        let message = transcript
+            .iter()
+            .rev()
+            .find(|e| e.from_bot && e.callback_data().next().is_some())?;
+        let data = message.callback_data().nth(n.checked_sub(1)?)?;
+        Some((message.message_id?, data.to_string()))
     }
 
     fn save(&self, file_id: &str, name: Option<&str>) -> anyhow::Result<PathBuf> {

@@ -36,3 +36,17 @@ pub async fn delete_older_than(db: &impl ConnectionTrait, before: DateTime<Utc>)
         .await?
         .rows_affected)
 }
+
+/// The highest update id `bot` has recorded, if any (a restarted local simulator continues after it).
+pub async fn last_id(db: &impl ConnectionTrait, bot: &str) -> Result<Option<i64>> {
+    use sea_orm::{QueryOrder, QuerySelect};
+    Ok(ProcessedUpdates::find()
+        .select_only()
+        .column(processed_updates::Column::UpdateId)
+        .filter(processed_updates::Column::Bot.eq(bot))
+        .order_by_desc(processed_updates::Column::UpdateId)
+        .limit(1)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?)
+}
