@@ -109,12 +109,26 @@ impl RunningBots {
     /// Stops taking updates, lets the updates in hand finish, and returns.
     pub async fn stop(self) {
         for token in &self.shutdowns {
-            if let Ok(done) = token.shutdown() {
-                done.await;
+            // A dispatcher still starting (getMe in flight) refuses to shut down: ask again shortly.
+            for _ in 0..100 {
+                match token.shutdown() {
+                    Ok(done) => {
+                        let _ = tokio::time::timeout(Duration::from_secs(30), done).await;
+                        break;
+                    }
+                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
+                }
             }
         }
         for task in self.tasks {
-            let _ = task.await;
+            let abort = task.abort_handle();
+            if tokio::time::timeout(Duration::from_secs(30), task)
+                .await
+                .is_err()
+            {
+                tracing::warn!("a dispatcher did not stop in time: aborted");
+                abort.abort();
+            }
         }
     }
 }

@@ -9,12 +9,11 @@ use dvorik::domain::value::rubles_to_minor;
 use dvorik::entity::discounts::DiscountState;
 use dvorik::services::{discounts, redemption, stores, users};
 use rust_decimal::Decimal;
-use teloxide::net::Download;
 use teloxide::prelude::*;
 use teloxide::types::{InlineKeyboardButton, InlineKeyboardMarkup};
 
 use super::{ClientBot, StaffDialogue, Staffer, State};
-use crate::common::{self, HandlerResult, OrTell, TgBot};
+use crate::common::{self, HandlerError, HandlerResult, OrTell, TgBot};
 use crate::i18n::{s, t, tr};
 use crate::qr;
 
@@ -45,14 +44,20 @@ pub async fn receive_code(bot: TgBot, core: Core, staffer: Staffer, msg: Message
     show_card(&bot, &core, lang, chat, &code).await
 }
 
-async fn download(
-    bot: &TgBot,
-    file_id: &teloxide::types::FileId,
-) -> Result<Vec<u8>, teloxide::RequestError> {
+/// Downloads a file the way Telegram serves it: `<api>/file/bot<token>/<file_path>`, the path's `/`
+/// kept as is (teloxide's own download escapes it as `%2F`, which the local simulator does not decode).
+async fn download(bot: &TgBot, file_id: &teloxide::types::FileId) -> Result<Vec<u8>, HandlerError> {
     let file = bot.get_file(file_id.clone()).await?;
-    let mut bytes = Vec::with_capacity(file.size as usize);
-    bot.inner().download_file(&file.path, &mut bytes).await?;
-    Ok(bytes)
+    let inner = bot.inner();
+    let base = inner.api_url();
+    let url = format!(
+        "{}/file/bot{}/{}",
+        base.as_str().trim_end_matches('/'),
+        inner.token(),
+        file.path
+    );
+    let response = inner.client().get(url).send().await?.error_for_status()?;
+    Ok(response.bytes().await?.to_vec())
 }
 
 /// What the cashier sees: customer's first name, value, expiry, state; Redeem buttons if usable.
