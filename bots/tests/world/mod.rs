@@ -30,6 +30,11 @@ impl World {
     }
 
     pub async fn start_with(t: &TestDb, kv: dvorik::kv::Kv) -> Self {
+        // `RUST_LOG=info` shows what the bots do while a test runs.
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+            .with_test_writer()
+            .try_init();
         let sim = Simulator::start("127.0.0.1:0".parse().unwrap())
             .await
             .expect("simulator starts");
