@@ -150,7 +150,7 @@ async fn serve_on_mariadb_and_redis_is_ready() {
             .unwrap();
         assert!(status.success(), "{sql}");
     };
-    mysql(format!("CREATE DATABASE `{name}`"));
+    // The database does not exist yet: dvorik creates it on first start.
     let dir = temp_dir();
     let mut cmd = dvorik(&dir);
     cmd.env("DATABASE_URL", format!("{server_url}/{name}"))
