@@ -24,12 +24,14 @@ use crate::state::{Inner, State as SimState};
 const MAX_POLL_SECONDS: i64 = 60;
 
 pub(crate) async fn handle(State(inner): State<Arc<Inner>>, req: Request) -> Response {
+    // teloxide builds download URLs with `path_segments_mut`: an extra `/` after the base URL's own,
+    // and the file path's `/` escaped as %2F.
     let path = req.uri().path();
-    if let Some(rest) = path.strip_prefix("/file/bot") {
-        let rest = rest.to_owned();
-        return download(&inner, &rest);
+    let trimmed = path.trim_start_matches('/');
+    if let Some(rest) = trimmed.strip_prefix("file/bot") {
+        return download(&inner, &percent_decode(rest));
     }
-    let Some((token, method)) = path.strip_prefix("/bot").and_then(|r| r.split_once('/')) else {
+    let Some((token, method)) = trimmed.strip_prefix("bot").and_then(|r| r.split_once('/')) else {
         return error_response(&ApiError::new(404, "Not Found"));
     };
     let (token, method) = (token.to_owned(), method.to_owned());
@@ -69,6 +71,7 @@ async fn api(
             return Err(ApiError::bad(format!("Bad Request: {reason}")));
         }
     };
+    tracing::debug!(bot = %bot_name, method = %method.name, params = ?raw.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(), "Bot API request");
     let (args, problems) = params::check(method, raw);
     let name = method.name.as_str();
     let (latency, fault) = {
@@ -101,16 +104,16 @@ async fn api(
     let result = methods::call(&mut state, token, name, args);
     match result {
         Ok(value) => {
-            if name == "setWebhook" && value == Value::Bool(true) {
-                if let Some(generation) = state
+            if name == "setWebhook"
+                && value == Value::Bool(true)
+                && let Some(generation) = state
                     .bots
                     .get(token)
                     .filter(|b| b.webhook.is_some())
                     .map(|b| b.webhook_generation)
-                {
-                    drop(state);
-                    crate::webhook::spawn(inner.clone(), token.to_owned(), generation);
-                }
+            {
+                drop(state);
+                crate::webhook::spawn(inner.clone(), token.to_owned(), generation);
             }
             Ok(ok_response(&value))
         }
@@ -213,6 +216,14 @@ async fn get_updates(inner: &Arc<Inner>, token: &str, args: &Args) -> Result<Res
             }
             if first {
                 confirm(&mut bot.pending, offset);
+                if let Some(list) = args.get("allowed_updates").and_then(Value::as_array) {
+                    bot.allowed_updates = Some(
+                        list.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect(),
+                    );
+                }
                 first = false;
             }
             if !bot.pending.is_empty()
@@ -286,6 +297,30 @@ fn download(inner: &Inner, rest: &str) -> Response {
         resp.headers_mut().insert(header::CONTENT_TYPE, v);
     }
     resp
+}
+
+fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied().and_then(hex),
+            bytes.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
 }
 
 fn json_response(status: StatusCode, body: String) -> Response {

@@ -15,10 +15,11 @@ use tokio::net::TcpListener;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use crate::inject::UserContent;
 use crate::model::{
     BotInfo, Contact, Counters, Entry, Fault, Injected, SimError, SimUser, Violation,
 };
-use crate::state::{Inner, UserContent};
+use crate::state::Inner;
 
 /// Largest request body accepted (Telegram takes photos up to 10 MB, documents up to 50 MB).
 const MAX_BODY: usize = 64 * 1024 * 1024;
@@ -29,6 +30,14 @@ pub struct Simulator {
     pub(crate) inner: Arc<Inner>,
     addr: SocketAddr,
     server: Arc<Mutex<Option<JoinHandle<()>>>>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("addr", &self.addr)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Simulator {
@@ -113,22 +122,16 @@ impl Simulator {
         phone_number: &str,
         contact_user_id: Option<i64>,
     ) -> Result<Injected, SimError> {
+        let mut state = self.inner.lock();
+        state.bot(token)?;
+        // The contact card carries the sender's name as stored (the request may give only an id).
+        let first_name = state.upsert_user(user).first_name;
         let contact = Contact {
             phone_number: phone_number.to_owned(),
-            first_name: user.first_name.clone(),
+            first_name,
             user_id: contact_user_id,
         };
-        let contact = Contact {
-            first_name: if contact.first_name.is_empty() {
-                format!("User {}", user.id)
-            } else {
-                contact.first_name
-            },
-            ..contact
-        };
-        self.inner
-            .lock()
-            .inject_message(token, user, UserContent::Contact(contact))
+        state.inject_message(token, user, UserContent::Contact(contact))
     }
 
     /// The user sends a photo (PNG or JPEG bytes), stored as a file the bot can getFile and download.

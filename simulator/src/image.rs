@@ -55,10 +55,12 @@ pub(crate) fn extension(bytes: &[u8], file_name: Option<&str>, kind: MediaKind) 
     if jpeg_dimensions(bytes).is_some() {
         return "jpg".into();
     }
-    if let Some(ext) = file_name.and_then(|n| n.rsplit_once('.')).map(|(_, e)| e) {
-        if !ext.is_empty() && ext.len() <= 8 && ext.chars().all(|c| c.is_ascii_alphanumeric()) {
-            return ext.to_ascii_lowercase();
-        }
+    if let Some(ext) = file_name.and_then(|n| n.rsplit_once('.')).map(|(_, e)| e)
+        && !ext.is_empty()
+        && ext.len() <= 8
+        && ext.chars().all(|c| c.is_ascii_alphanumeric())
+    {
+        return ext.to_ascii_lowercase();
     }
     match kind {
         MediaKind::Photo => "jpg",

@@ -31,6 +31,8 @@ mod control;
 mod format;
 mod handle;
 mod image;
+mod inject;
+mod markup;
 mod methods;
 mod model;
 mod params;

@@ -229,6 +229,14 @@ fn set_webhook(state: &mut State, token: &str, args: &Args) -> Result<Value, Api
     if args.bool("drop_pending_updates") {
         bot.pending.clear();
     }
+    if let Some(list) = args.get("allowed_updates").and_then(Value::as_array) {
+        bot.allowed_updates = Some(
+            list.iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+        );
+    }
     bot.webhook_generation += 1;
     bot.webhook = Some(Webhook {
         url,
@@ -285,6 +293,6 @@ fn get_file(state: &mut State, token: &str, args: &Args) -> Result<Value, ApiErr
         .id;
     match state.files.get(args.str("file_id").unwrap_or_default()) {
         Some(f) if f.owner == bot_id => Ok(render::file(f)),
-        _ => Err(ApiError::bad("Bad Request: invalid file_id")),
+        _ => Err(ApiError::bad("Bad Request: invalid file id")),
     }
 }

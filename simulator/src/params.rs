@@ -154,12 +154,16 @@ pub(crate) fn check(method: &MethodSpec, params: Vec<(String, Raw)>) -> (Args, V
         .collect();
     let mut parts: HashMap<String, Upload> = HashMap::new();
     let mut pending_attach = Vec::new();
+    let mut given: HashSet<String> = HashSet::new();
     for (name, raw) in params {
         if attached.contains(&name) {
             if let Raw::File(upload) = raw {
                 parts.insert(name, upload);
             }
             continue;
+        }
+        if !matches!(raw, Raw::Json(Value::Null)) {
+            given.insert(name.clone());
         }
         let Some(field) = method.field(&name) else {
             problems.push(Problem {
@@ -217,7 +221,7 @@ pub(crate) fn check(method: &MethodSpec, params: Vec<(String, Raw)>) -> (Args, V
         }
     }
     for field in method.fields.iter().filter(|f| f.required) {
-        if !args.values.contains_key(&field.name) && !args.files.contains_key(&field.name) {
+        if !given.contains(&field.name) {
             problems.push(Problem {
                 parameter: Some(field.name.clone()),
                 reason: format!("missing required parameter {}", field.name),

@@ -152,14 +152,14 @@ pub(crate) fn bot_message(
     if let Some(caption) = &entry.caption {
         map.insert("caption".into(), caption.clone().into());
     }
-    if let Some(media) = &entry.media {
-        if let Some(f) = files.get(&media.file_id) {
-            let value = match media.kind {
-                MediaKind::Photo => photo_sizes(f),
-                MediaKind::Video | MediaKind::Document => media_object(f),
-            };
-            map.insert(media.kind.as_str().into(), value);
-        }
+    if let Some(media) = &entry.media
+        && let Some(f) = files.get(&media.file_id)
+    {
+        let value = match media.kind {
+            MediaKind::Photo => photo_sizes(f),
+            MediaKind::Video | MediaKind::Document => media_object(f),
+        };
+        map.insert(media.kind.as_str().into(), value);
     }
     if let Some(markup) = markup {
         map.insert("reply_markup".into(), markup.clone());

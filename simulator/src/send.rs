@@ -6,133 +6,16 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use crate::format;
+use crate::markup::markup;
 use crate::methods::ApiError;
-use crate::model::{Button, CallbackAnswer, Edit, Entry, KeyboardButton, Media, MediaKind};
+use crate::model::{CallbackAnswer, Edit, Entry, Media, MediaKind};
 use crate::params::Args;
 use crate::render;
 use crate::state::{FileRec, State, now};
 
 const MAX_TEXT: usize = 4096;
 const MAX_CAPTION: usize = 1024;
-const MAX_CALLBACK_DATA: usize = 64;
 const MAX_ANSWER_TEXT: usize = 200;
-
-/// A reply_markup taken apart for the transcript.
-#[derive(Default)]
-struct Markup {
-    buttons: Vec<Vec<Button>>,
-    keyboard: Vec<Vec<KeyboardButton>>,
-    remove: bool,
-    /// The inline keyboard as sent, returned in Message.reply_markup.
-    inline: Option<Value>,
-}
-
-/// Inline button fields that give a button something to do.
-const BUTTON_ACTIONS: &[&str] = &[
-    "url",
-    "callback_data",
-    "web_app",
-    "login_url",
-    "switch_inline_query",
-    "switch_inline_query_current_chat",
-    "switch_inline_query_chosen_chat",
-    "copy_text",
-    "callback_game",
-    "pay",
-];
-
-fn markup(value: Option<&Value>) -> Result<Markup, ApiError> {
-    let Some(value) = value else {
-        return Ok(Markup::default());
-    };
-    let mut out = Markup::default();
-    if let Some(rows) = value.get("inline_keyboard").and_then(Value::as_array) {
-        for row in rows {
-            let mut buttons = Vec::new();
-            for b in row.as_array().into_iter().flatten() {
-                let text = b
-                    .get("text")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-                    .to_owned();
-                if !BUTTON_ACTIONS.iter().any(|k| b.get(*k).is_some()) {
-                    return Err(ApiError::violation(
-                        "reply_markup",
-                        "Bad Request: can't parse inline keyboard button: Text buttons are unallowed in the inline keyboard",
-                    ));
-                }
-                let callback_data = b
-                    .get("callback_data")
-                    .and_then(Value::as_str)
-                    .map(str::to_owned);
-                if let Some(data) = &callback_data {
-                    if data.is_empty() || data.len() > MAX_CALLBACK_DATA {
-                        return Err(ApiError::violation(
-                            "reply_markup",
-                            "Bad Request: BUTTON_DATA_INVALID",
-                        ));
-                    }
-                }
-                let url = b.get("url").and_then(Value::as_str).map(str::to_owned);
-                if let Some(u) = &url {
-                    if !["http://", "https://", "tg://"]
-                        .iter()
-                        .any(|p| u.starts_with(p))
-                    {
-                        return Err(ApiError::violation(
-                            "reply_markup",
-                            format!(
-                                "Bad Request: inline keyboard button URL '{u}' is invalid: Unsupported URL protocol"
-                            ),
-                        ));
-                    }
-                }
-                if text.is_empty() {
-                    return Err(ApiError::violation(
-                        "reply_markup",
-                        "Bad Request: text buttons must have text",
-                    ));
-                }
-                buttons.push(Button {
-                    text,
-                    callback_data,
-                    url,
-                });
-            }
-            out.buttons.push(buttons);
-        }
-        out.inline = Some(value.clone());
-    } else if let Some(rows) = value.get("keyboard").and_then(Value::as_array) {
-        for row in rows {
-            let keys = row
-                .as_array()
-                .into_iter()
-                .flatten()
-                .map(|k| match k {
-                    Value::String(text) => KeyboardButton {
-                        text: text.clone(),
-                        request_contact: false,
-                    },
-                    _ => KeyboardButton {
-                        text: k
-                            .get("text")
-                            .and_then(Value::as_str)
-                            .unwrap_or_default()
-                            .to_owned(),
-                        request_contact: k
-                            .get("request_contact")
-                            .and_then(Value::as_bool)
-                            .unwrap_or(false),
-                    },
-                })
-                .collect();
-            out.keyboard.push(keys);
-        }
-    } else if value.get("remove_keyboard").and_then(Value::as_bool) == Some(true) {
-        out.remove = true;
-    }
-    Ok(out)
-}
 
 /// The plain text after parse_mode, within `max` characters.
 fn visible_text(
@@ -183,7 +66,7 @@ fn target_chat(state: &State, token: &str, args: &Args) -> Result<i64, ApiError>
     if !started {
         return Err(ApiError::new(
             403,
-            "Forbidden: bot can't initiate conversation with a user",
+            "Unauthorized: bot can't initiate conversation with a user",
         ));
     }
     Ok(chat_id)
@@ -405,7 +288,7 @@ pub(crate) fn answer_callback(
         .ok_or_else(ApiError::unauthorized)?;
     let too_old = || {
         ApiError::bad(
-            "Bad Request: query is too old and response timeout expired or query ID is invalid",
+            "Bad Request: query is too old and response timeout expired or query id is invalid",
         )
     };
     let &(chat_id, index) = bot.callbacks.get(id).ok_or_else(too_old)?;

@@ -375,10 +375,10 @@ impl Spec {
                 continue;
             }
             let sub_path = format!("{path}.{key}");
-            if let Some(c) = &field.constant {
-                if v.as_str() != Some(c) {
-                    return Err(format!("{sub_path}: must be \"{c}\""));
-                }
+            if let Some(c) = &field.constant
+                && v.as_str() != Some(c)
+            {
+                return Err(format!("{sub_path}: must be \"{c}\""));
             }
             let mut first = None;
             let ok = field

@@ -7,13 +7,10 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use serde_json::{Value, json};
+use serde_json::Value;
 use tokio::sync::Notify;
 
-use crate::model::{
-    BotInfo, ButtonPress, Contact, Counters, Entry, Fault, Injected, Media, MediaKind, SimError,
-    SimUser, Violation,
-};
+use crate::model::{BotInfo, Counters, Entry, Fault, MediaKind, SimError, SimUser, Violation};
 use crate::render;
 
 /// Shared by the HTTP server and every `Simulator` handle.
@@ -62,7 +59,7 @@ pub(crate) struct State {
     pub violations: Vec<Violation>,
     pub counters: Counters,
     next_file: u64,
-    next_callback: u64,
+    pub next_callback: u64,
     next_bot_id: i64,
 }
 
@@ -74,6 +71,8 @@ pub(crate) struct BotState {
     pub pending: VecDeque<Pending>,
     /// Every update ever injected, for redelivery.
     history: HashMap<i64, Arc<str>>,
+    /// The last `allowed_updates` the bot gave (getUpdates or setWebhook); `None`: the default set.
+    pub allowed_updates: Option<Vec<String>>,
     /// Wakes getUpdates long polls and the webhook pusher.
     pub updates: Arc<Notify>,
     pub chats: HashMap<i64, Chat>,
@@ -167,16 +166,6 @@ pub(crate) struct FileRec {
     pub owner: i64,
 }
 
-/// What a user sends in a message.
-pub(crate) enum UserContent {
-    Text(String),
-    Contact(Contact),
-    Photo {
-        file_id: String,
-        caption: Option<String>,
-    },
-}
-
 impl State {
     pub fn add_bot(&mut self, token: &str, username: &str) -> Result<BotInfo, SimError> {
         if token.is_empty() || token.contains('/') {
@@ -217,6 +206,7 @@ impl State {
             next_update_id: 100_000,
             pending: VecDeque::new(),
             history: HashMap::new(),
+            allowed_updates: None,
             updates: Arc::new(Notify::new()),
             chats: HashMap::new(),
             callbacks: HashMap::new(),
@@ -236,20 +226,26 @@ impl State {
         self.bots.get_mut(token).ok_or(SimError::UnknownBot)
     }
 
-    /// Stores the user (creating or updating it) and returns the stored form.
+    /// Stores the user (creating or updating it) and returns the stored form. Fields given replace
+    /// the stored ones; an empty first name or an absent field keeps what was stored.
     pub fn upsert_user(&mut self, user: &SimUser) -> SimUser {
-        let mut user = user.clone();
-        if user.first_name.is_empty() {
-            user.first_name = format!("User {}", user.id);
+        let stored = self.users.entry(user.id).or_insert_with(|| SimUser {
+            first_name: format!("User {}", user.id),
+            ..SimUser::new(user.id, "")
+        });
+        if !user.first_name.is_empty() && stored.first_name != user.first_name {
+            stored.first_name.clone_from(&user.first_name);
         }
-        match self.users.get_mut(&user.id) {
-            Some(stored) if *stored == user => {}
-            Some(stored) => *stored = user.clone(),
-            None => {
-                self.users.insert(user.id, user.clone());
+        for (field, given) in [
+            (&mut stored.last_name, &user.last_name),
+            (&mut stored.username, &user.username),
+            (&mut stored.language_code, &user.language_code),
+        ] {
+            if given.is_some() && field != given {
+                field.clone_from(given);
             }
         }
-        user
+        stored.clone()
     }
 
     /// The user with this id, created with a default name if never seen.
@@ -258,171 +254,6 @@ impl State {
             .entry(id)
             .or_insert_with(|| SimUser::new(id, format!("User {id}")))
             .clone()
-    }
-
-    pub fn inject_message(
-        &mut self,
-        token: &str,
-        user: &SimUser,
-        content: UserContent,
-    ) -> Result<Injected, SimError> {
-        self.bot(token)?;
-        let user = self.upsert_user(user);
-        let date = now();
-        let mut entry = Entry {
-            from_bot: false,
-            from_id: user.id,
-            date,
-            ..Entry::default()
-        };
-        let mut body = serde_json::Map::new();
-        match content {
-            UserContent::Text(text) => {
-                if let Some(entities) = render::command_entities(&text) {
-                    body.insert("entities".into(), entities);
-                }
-                body.insert("text".into(), Value::String(text.clone()));
-                entry.text = Some(text);
-            }
-            UserContent::Contact(contact) => {
-                body.insert("contact".into(), render::contact(&contact));
-                entry.contact = Some(contact);
-            }
-            UserContent::Photo { file_id, caption } => {
-                let file = self
-                    .files
-                    .get(&file_id)
-                    .cloned()
-                    .ok_or_else(|| SimError::Invalid("unknown file".into()))?;
-                body.insert("photo".into(), render::photo_sizes(&file));
-                if let Some(c) = &caption {
-                    body.insert("caption".into(), Value::String(c.clone()));
-                }
-                entry.caption = caption;
-                entry.media = Some(Media {
-                    kind: MediaKind::Photo,
-                    file_id,
-                    file_name: None,
-                });
-            }
-        }
-        let bot = self.bot_mut(token)?;
-        let update_id = bot.next_update_id();
-        let chat = bot.chats.entry(user.id).or_default();
-        chat.started = true;
-        let message_id = chat.next_message_id();
-        body.insert("message_id".into(), message_id.into());
-        body.insert("from".into(), render::user(&user));
-        body.insert("chat".into(), render::private_chat(&user));
-        body.insert("date".into(), date.into());
-        entry.message_id = Some(message_id);
-        entry.update_id = Some(update_id);
-        chat.push(entry);
-        let update = json!({ "update_id": update_id, "message": Value::Object(body) });
-        bot.enqueue(update_id, update.to_string());
-        self.counters.updates_injected += 1;
-        Ok(Injected {
-            update_id,
-            message_id: Some(message_id),
-        })
-    }
-
-    /// A press of an inline button under a bot message; with `check`, the button must exist.
-    pub fn inject_press(
-        &mut self,
-        token: &str,
-        user: &SimUser,
-        message_id: i64,
-        data: &str,
-        check: bool,
-    ) -> Result<Injected, SimError> {
-        self.bot(token)?;
-        let user = self.upsert_user(user);
-        self.next_callback += 1;
-        let callback_id = format!("{}{:010}", user.id, self.next_callback);
-        let files = &self.files;
-        let users = &self.users;
-        let bot = self.bots.get_mut(token).ok_or(SimError::UnknownBot)?;
-        let chat_id = user.id;
-        let chat = bot.chats.get(&chat_id).ok_or(SimError::UnknownMessage {
-            chat_id,
-            message_id,
-        })?;
-        let message = chat.message(message_id).ok_or(SimError::UnknownMessage {
-            chat_id,
-            message_id,
-        })?;
-        if !message.from_bot {
-            return Err(SimError::NotABotMessage { message_id });
-        }
-        if check && !message.callback_data().any(|d| d == data) {
-            return Err(SimError::NoSuchButton {
-                message_id,
-                data: data.to_owned(),
-            });
-        }
-        let message_json = render::bot_message(
-            &bot.user_json,
-            render::chat_of(chat_id, users),
-            message,
-            chat.markups.get(&message_id),
-            files,
-        );
-        let update_id = bot.next_update_id();
-        let update = json!({
-            "update_id": update_id,
-            "callback_query": {
-                "id": callback_id,
-                "from": render::user(&user),
-                "message": message_json,
-                "chat_instance": format!("{}-{}", bot.info.id, chat_id),
-                "data": data,
-            }
-        });
-        let chat = bot
-            .chats
-            .get_mut(&chat_id)
-            .ok_or(SimError::UnknownMessage {
-                chat_id,
-                message_id,
-            })?;
-        let index = chat.push(Entry {
-            from_bot: false,
-            from_id: user.id,
-            update_id: Some(update_id),
-            date: now(),
-            press: Some(ButtonPress {
-                callback_query_id: callback_id.clone(),
-                message_id,
-                data: data.to_owned(),
-                answer: None,
-            }),
-            ..Entry::default()
-        });
-        bot.callbacks.insert(callback_id, (chat_id, index));
-        bot.enqueue(update_id, update.to_string());
-        self.counters.updates_injected += 1;
-        Ok(Injected {
-            update_id,
-            message_id: None,
-        })
-    }
-
-    /// Puts an already delivered update back in the queue, as Telegram does when a confirmation is lost.
-    pub fn redeliver(&mut self, token: &str, update_id: i64) -> Result<(), SimError> {
-        let bot = self.bot_mut(token)?;
-        let json = bot
-            .history
-            .get(&update_id)
-            .cloned()
-            .ok_or(SimError::UnknownUpdate(update_id))?;
-        bot.pending.push_front(Pending {
-            update_id,
-            json,
-            held: true,
-        });
-        bot.updates.notify_waiters();
-        Ok(())
     }
 
     pub fn store_file(
@@ -494,20 +325,52 @@ impl State {
 }
 
 impl BotState {
-    fn next_update_id(&mut self) -> i64 {
+    pub(crate) fn next_update_id(&mut self) -> i64 {
         self.next_update_id += 1;
         self.next_update_id
     }
 
-    fn enqueue(&mut self, update_id: i64, json: String) {
+    pub(crate) fn enqueue(&mut self, update_id: i64, kind: &'static str, json: String) {
         let json: Arc<str> = json.into();
         self.history.insert(update_id, json.clone());
+        // Telegram never delivers what the bot's allowed_updates excluded when the update was created.
+        if !self.allows(kind) {
+            return;
+        }
         self.pending.push_back(Pending {
             update_id,
             json,
             held: false,
         });
         self.updates.notify_waiters();
+    }
+
+    /// Whether the bot's `allowed_updates` lets this kind of update through (Telegram's default
+    /// leaves out chat_member, message_reaction and message_reaction_count).
+    pub fn allows(&self, kind: &str) -> bool {
+        match &self.allowed_updates {
+            Some(list) if !list.is_empty() => list.iter().any(|k| k == kind),
+            _ => !matches!(
+                kind,
+                "chat_member" | "message_reaction" | "message_reaction_count"
+            ),
+        }
+    }
+
+    /// Queues an update again, first in line; an offset does not confirm it until delivered again.
+    pub fn redeliver(&mut self, update_id: i64) -> Result<(), SimError> {
+        let json = self
+            .history
+            .get(&update_id)
+            .cloned()
+            .ok_or(SimError::UnknownUpdate(update_id))?;
+        self.pending.push_front(Pending {
+            update_id,
+            json,
+            held: true,
+        });
+        self.updates.notify_waiters();
+        Ok(())
     }
 
     /// Sets where the next update id starts (Telegram may restart ids after a week of silence).

@@ -83,10 +83,10 @@ async fn deliver(inner: Arc<Inner>, token: String, generation: u64) {
                 sender = None;
                 {
                     let mut state = inner.lock();
-                    if let Ok(bot) = state.bot_mut(&token) {
-                        if let Some(w) = bot.webhook.as_mut() {
-                            w.last_error = Some((now(), message));
-                        }
+                    if let Ok(bot) = state.bot_mut(&token)
+                        && let Some(w) = bot.webhook.as_mut()
+                    {
+                        w.last_error = Some((now(), message));
                     }
                 }
                 tokio::select! {
