@@ -35,6 +35,7 @@ migrate: ## Apply database migrations (DATABASE_URL)
 bench: ## Run the benchmarks (results in target/bench/*.json)
 	bash scripts/ensure-services.sh
 	$(CARGO) bench $(addprefix --bench ,$(BENCHES))
+	$(CARGO) bench -p dvorik-bots --bench bot_throughput
 
 up: ## Build and start the production stack (docker compose: MySQL 8.4, Redis 7, dvorik)
 	docker compose up -d --build
