@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use dvorik::app::Core;
 use dvorik::domain::Language;
 use dvorik::entity::discounts::DiscountState;
+use dvorik::services::settings::ShopSettings;
 use futures::future::BoxFuture;
 use teloxide::adaptors::Throttle;
 use teloxide::dispatching::UpdateHandler;
@@ -142,5 +143,42 @@ pub async fn shop_language(core: &Core) -> Language {
             tracing::warn!(%error, "cannot read the settings: using the default language");
             Language::default()
         }
+    }
+}
+
+/// The shop settings, read from the database at most once per [`SETTINGS_TTL`]: the client bot needs
+/// them on busy paths (registration, subscription, help), and an owner's change may take a few seconds
+/// to show.
+#[derive(Clone)]
+pub struct SettingsCache {
+    slot: Arc<tokio::sync::Mutex<Option<(std::time::Instant, ShopSettings)>>>,
+}
+
+/// How long read settings are used before being read again.
+pub const SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
+
+impl Default for SettingsCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl SettingsCache {
+    pub fn new() -> Self {
+        Self {
+            slot: Arc::new(tokio::sync::Mutex::new(None)),
+        }
+    }
+
+    pub async fn get(&self, core: &Core) -> dvorik::Result<ShopSettings> {
+        let mut slot = self.slot.lock().await;
+        if let Some((at, settings)) = slot.as_ref()
+            && at.elapsed() < SETTINGS_TTL
+        {
+            return Ok(settings.clone());
+        }
+        let settings = dvorik::services::settings::get(&core.db).await?;
+        *slot = Some((std::time::Instant::now(), settings.clone()));
+        Ok(settings)
     }
 }

@@ -16,7 +16,7 @@ use teloxide::types::BotCommand;
 use teloxide::update_listeners::Polling;
 use tokio::sync::mpsc;
 
-use crate::common::{ErrorReporter, TgBot};
+use crate::common::{ErrorReporter, SettingsCache, TgBot};
 use crate::storage::KvStorage;
 use crate::webhook::{self, WebhookSenders};
 use crate::{client, i18n, staff};
@@ -150,6 +150,7 @@ pub async fn start(core: Core, options: BotsOptions) -> anyhow::Result<RunningBo
     let mut client_dp = Dispatcher::builder(client.clone(), client::handler_tree())
         .dependencies(dptree::deps![
             core.clone(),
+            SettingsCache::new(),
             KvStorage::new(core.kv.clone(), client::DIALOGUE_PREFIX)
         ])
         .default_handler(|update| async move {

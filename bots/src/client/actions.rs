@@ -8,7 +8,7 @@ use teloxide::prelude::*;
 use teloxide::types::{ChatMemberKind, InlineKeyboardButton, InlineKeyboardMarkup, Recipient};
 
 use super::{ClientDialogue, Customer, State, main_menu};
-use crate::common::{self, HandlerResult, OrTell, TgBot};
+use crate::common::{self, HandlerResult, OrTell, SettingsCache, TgBot};
 use crate::i18n::{s, t, tr};
 
 pub async fn refuse_blocked(bot: TgBot, customer: Customer, msg: Message) -> HandlerResult {
@@ -41,6 +41,7 @@ pub async fn greet(bot: &TgBot, customer: &Customer, chat: ChatId) -> HandlerRes
 pub async fn subscribe(
     bot: &TgBot,
     core: &Core,
+    settings: &SettingsCache,
     customer: &Customer,
     chat: ChatId,
 ) -> HandlerResult {
@@ -48,9 +49,7 @@ pub async fn subscribe(
     if customer.user.subscribed {
         return common::say(bot, chat, lang, "client-already-subscribed").await;
     }
-    let settings = services::settings::get(&core.db)
-        .await
-        .or_tell(chat, lang)?;
+    let settings = settings.get(core).await.or_tell(chat, lang)?;
     if let Some(channel) = settings.channel.as_deref() {
         match is_member(bot, channel, customer.user.telegram_id).await {
             Ok(true) => {}
@@ -215,11 +214,15 @@ pub async fn receive_birthday(
     Ok(())
 }
 
-pub async fn help(bot: &TgBot, core: &Core, customer: &Customer, chat: ChatId) -> HandlerResult {
+pub async fn help(
+    bot: &TgBot,
+    core: &Core,
+    settings: &SettingsCache,
+    customer: &Customer,
+    chat: ChatId,
+) -> HandlerResult {
     let lang = customer.lang;
-    let settings = services::settings::get(&core.db)
-        .await
-        .or_tell(chat, lang)?;
+    let settings = settings.get(core).await.or_tell(chat, lang)?;
     let or_unset = |text: &str| {
         if text.trim().is_empty() {
             s(t(lang, "client-help-unset"))

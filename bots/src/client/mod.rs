@@ -24,7 +24,7 @@ use teloxide::prelude::*;
 use teloxide::types::{KeyboardButton, KeyboardMarkup, Me};
 use teloxide::utils::command::BotCommands;
 
-use crate::common::{self, HandlerError, HandlerResult, TgBot};
+use crate::common::{self, HandlerError, HandlerResult, SettingsCache, TgBot};
 use crate::i18n::t;
 use crate::storage::KvStorage;
 
@@ -140,8 +140,8 @@ pub fn main_menu(lang: Language, subscribed: bool) -> KeyboardMarkup {
     .resize_keyboard()
 }
 
-/// The handler tree of the client bot. Needs in the dispatcher's dependencies: [`Core`], [`TgBot`]
-/// and `Arc<KvStorage>` (this bot's dialogue storage).
+/// The handler tree of the client bot. Needs in the dispatcher's dependencies: [`Core`], [`TgBot`],
+/// [`SettingsCache`] and `Arc<KvStorage>` (this bot's dialogue storage).
 pub fn handler_tree() -> UpdateHandler<HandlerError> {
     let messages = Update::filter_message()
         .filter_map_async(customer_of_message)
@@ -166,6 +166,7 @@ pub fn handler_tree() -> UpdateHandler<HandlerError> {
 async fn on_command(
     bot: TgBot,
     core: Core,
+    settings: SettingsCache,
     dialogue: ClientDialogue,
     customer: Customer,
     msg: Message,
@@ -177,11 +178,13 @@ async fn on_command(
     }
     match command {
         Command::Start(_) => actions::greet(&bot, &customer, msg.chat.id).await,
-        Command::Subscribe => actions::subscribe(&bot, &core, &customer, msg.chat.id).await,
+        Command::Subscribe => {
+            actions::subscribe(&bot, &core, &settings, &customer, msg.chat.id).await
+        }
         Command::Unsubscribe => actions::unsubscribe(&bot, &core, &customer, msg.chat.id).await,
         Command::Birthday => actions::ask_birthday(&bot, &dialogue, &customer, msg.chat.id).await,
         Command::Discounts => discounts::list(&bot, &core, &customer, msg.chat.id).await,
-        Command::Help => actions::help(&bot, &core, &customer, msg.chat.id).await,
+        Command::Help => actions::help(&bot, &core, &settings, &customer, msg.chat.id).await,
         Command::Language => actions::ask_language(&bot, &customer, msg.chat.id).await,
         Command::Cancel => {
             bot.send_message(msg.chat.id, t(customer.lang, "client-cancelled"))
@@ -195,6 +198,7 @@ async fn on_command(
 async fn on_menu(
     bot: TgBot,
     core: Core,
+    settings: SettingsCache,
     dialogue: ClientDialogue,
     customer: Customer,
     msg: Message,
@@ -206,10 +210,10 @@ async fn on_menu(
     let chat = msg.chat.id;
     match action {
         MenuAction::Discounts => discounts::list(&bot, &core, &customer, chat).await,
-        MenuAction::Subscribe => actions::subscribe(&bot, &core, &customer, chat).await,
+        MenuAction::Subscribe => actions::subscribe(&bot, &core, &settings, &customer, chat).await,
         MenuAction::Unsubscribe => actions::unsubscribe(&bot, &core, &customer, chat).await,
         MenuAction::Birthday => actions::ask_birthday(&bot, &dialogue, &customer, chat).await,
-        MenuAction::Help => actions::help(&bot, &core, &customer, chat).await,
+        MenuAction::Help => actions::help(&bot, &core, &settings, &customer, chat).await,
         MenuAction::Language => actions::ask_language(&bot, &customer, chat).await,
     }
 }
@@ -218,6 +222,7 @@ async fn on_menu(
 async fn on_button(
     bot: TgBot,
     core: Core,
+    settings: SettingsCache,
     customer: Customer,
     query: CallbackQuery,
 ) -> HandlerResult {
@@ -235,7 +240,7 @@ async fn on_button(
     }
     match data {
         "hist" => discounts::history(&bot, &core, &customer, chat).await,
-        "sub:check" => actions::subscribe(&bot, &core, &customer, chat).await,
+        "sub:check" => actions::subscribe(&bot, &core, &settings, &customer, chat).await,
         _ => {
             tracing::warn!(data, "unknown button");
             Ok(())
@@ -255,7 +260,13 @@ fn profile_of(user: &teloxide::types::User) -> TelegramProfile {
 
 /// The customer who wrote: `/start` registers (keeping the first payload as the source); any other
 /// message finds them, registering a stranger who never sent `/start` on the way.
-async fn customer_of_message(bot: TgBot, core: Core, me: Me, msg: Message) -> Option<Customer> {
+async fn customer_of_message(
+    bot: TgBot,
+    core: Core,
+    settings: SettingsCache,
+    me: Me,
+    msg: Message,
+) -> Option<Customer> {
     let from = msg.from.as_ref()?;
     let start = msg
         .text()
@@ -265,21 +276,26 @@ async fn customer_of_message(bot: TgBot, core: Core, me: Me, msg: Message) -> Op
         });
     let lang = common::language_of(from.language_code.as_deref());
     let found = match start {
-        Some(payload) => register(&core, from, Some(&payload)).await,
+        Some(payload) => register(&core, &settings, from, Some(&payload)).await,
         None => match users_service::find_by_telegram_id(&core.db, from.id.0 as i64).await {
             Ok(Some(user)) => Ok(user),
-            Ok(None) => register(&core, from, None).await,
+            Ok(None) => register(&core, &settings, from, None).await,
             Err(e) => Err(e),
         },
     };
     into_customer(&bot, found, msg.chat.id, lang).await
 }
 
-async fn customer_of_callback(bot: TgBot, core: Core, query: CallbackQuery) -> Option<Customer> {
+async fn customer_of_callback(
+    bot: TgBot,
+    core: Core,
+    settings: SettingsCache,
+    query: CallbackQuery,
+) -> Option<Customer> {
     let lang = common::language_of(query.from.language_code.as_deref());
     let found = match users_service::find_by_telegram_id(&core.db, query.from.id.0 as i64).await {
         Ok(Some(user)) => Ok(user),
-        Ok(None) => register(&core, &query.from, None).await,
+        Ok(None) => register(&core, &settings, &query.from, None).await,
         Err(e) => Err(e),
     };
     into_customer(&bot, found, ChatId::from(query.from.id), lang).await
@@ -287,10 +303,11 @@ async fn customer_of_callback(bot: TgBot, core: Core, query: CallbackQuery) -> O
 
 async fn register(
     core: &Core,
+    settings: &SettingsCache,
     from: &teloxide::types::User,
     payload: Option<&str>,
 ) -> dvorik::Result<users::Model> {
-    let settings = dvorik::services::settings::get(&core.db).await?;
+    let settings = settings.get(core).await?;
     let registration = users_service::register(
         &core.db,
         &profile_of(from),
