@@ -7,7 +7,9 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use dvorik::secret::{Secret, constant_time_eq};
-use teloxide::stop::{StopToken, mk_stop_token};
+use futures::StreamExt;
+use futures::stream::TakeUntil;
+use teloxide::stop::{StopFlag, StopToken, mk_stop_token};
 use teloxide::types::Update;
 use teloxide::update_listeners::{StatefulListener, UpdateListener};
 use tokio::sync::mpsc;
@@ -25,14 +27,18 @@ pub struct WebhookSenders {
     pub secret: Secret<String>,
 }
 
-/// A channel's sending side and an update listener over its receiving side.
+type Updates = TakeUntil<UnboundedReceiverStream<Result<Update, NoError>>, StopFlag>;
+
+/// A channel's sending side and an update listener over its receiving side. Stopping the listener
+/// (the dispatcher's shutdown) ends its stream even while the HTTP server still holds the sender.
 pub fn listener() -> (UpdateSender, impl UpdateListener<Err = NoError> + Send) {
     let (tx, rx) = mpsc::unbounded_channel();
-    let (stop_token, _stop_flag) = mk_stop_token();
+    let (stop_token, stop_flag) = mk_stop_token();
+    let updates: Updates = UnboundedReceiverStream::new(rx).take_until(stop_flag);
     let listener = StatefulListener::new(
-        (UnboundedReceiverStream::new(rx), stop_token),
+        (updates, stop_token),
         first_mut,
-        |state: &mut (UnboundedReceiverStream<Result<Update, NoError>>, StopToken)| state.1.clone(),
+        |state: &mut (Updates, StopToken)| state.1.clone(),
     );
     (tx, listener)
 }

@@ -30,6 +30,34 @@ impl World {
     }
 
     pub async fn start_with(t: &TestDb, kv: dvorik::kv::Kv) -> Self {
+        Self::start_mode(t, kv, None).await
+    }
+
+    /// Both bots in webhook mode: their routes served on a local HTTP server the simulator posts to.
+    /// Returns the world and the server's base URL.
+    pub async fn start_webhook(t: &TestDb, secret: &str) -> (Self, String) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let kv = crate::common::test_kv(false).await;
+        let hook = dvorik_bots::run::WebhookOptions {
+            base_url: base.clone(),
+            secret: dvorik::secret::Secret::new(secret.to_string()),
+        };
+        let mut world = Self::start_mode(t, kv, Some(hook)).await;
+        let routes = world
+            .bots
+            .as_mut()
+            .and_then(|b| b.webhook_routes.take())
+            .expect("webhook routes");
+        tokio::spawn(async move { axum::serve(listener, routes).await });
+        (world, base)
+    }
+
+    async fn start_mode(
+        t: &TestDb,
+        kv: dvorik::kv::Kv,
+        webhook: Option<dvorik_bots::run::WebhookOptions>,
+    ) -> Self {
         // `RUST_LOG=info` shows what the bots do while a test runs.
         let _ = tracing_subscriber::fmt()
             .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
@@ -49,6 +77,7 @@ impl World {
         let mut options = BotsOptions::new(&sim.api_url(), CLIENT, STAFF).unthrottled();
         // Short polls: stopping waits for the poll in flight.
         options.poll_timeout = Duration::from_secs(1);
+        options.webhook = webhook;
         let bots = run::start(core.clone(), options).await.expect("bots start");
         Self {
             sim,
