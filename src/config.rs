@@ -41,6 +41,8 @@ pub struct Config {
     pub api_rate_per_token: u32,
     /// `DVORIK_API_LOGIN_RATE_PER_IP`: sign-in attempts (token exchange, refresh) per minute from one IP.
     pub api_login_rate_per_ip: u32,
+    /// `DVORIK_JOBS`: `off` (or `false`, `0`) keeps this instance from running the scheduled jobs.
+    pub jobs: bool,
 }
 
 /// A variable that is set but cannot be used.
@@ -129,6 +131,12 @@ impl Config {
             api_rate_per_ip: parse(&get, "DVORIK_API_RATE_PER_IP", 600)?,
             api_rate_per_token: parse(&get, "DVORIK_API_RATE_PER_TOKEN", 300)?,
             api_login_rate_per_ip: parse(&get, "DVORIK_API_LOGIN_RATE_PER_IP", 10)?,
+            jobs: !matches!(
+                get("DVORIK_JOBS")
+                    .map(|v| v.to_ascii_lowercase())
+                    .as_deref(),
+                Some("off" | "false" | "0")
+            ),
         })
     }
 

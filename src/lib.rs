@@ -17,6 +17,7 @@
 //!   `TransactionTrait` where it needs its own transaction) so it runs on the pool or inside a transaction.
 //! - [`http`]: the HTTP surface: `/health`, `/health/ready`, `/metrics` and the admin REST API.
 //! - [`clock`]: the current time as the database stores it (UTC, microseconds).
+//! - [`jobs`]: the scheduled jobs (birthdays, expiry, cleanup), their leases and the [`jobs::Notifier`] port.
 //! - [`app`]: [`app::Core`], the handles (database, key-value store, keys, settings) an adapter needs.
 
 pub mod app;
@@ -27,6 +28,7 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod kv;
 pub mod secret;
 pub mod services;

@@ -166,7 +166,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.http_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let api = dvorik::http::ApiConfig::from_config(&config, &core.key)?;
-    let app = dvorik::http::router_with(core, api, dvorik::http::Metrics::default());
+    let metrics = dvorik::http::Metrics::default();
+    let _jobs = if config.jobs {
+        let notifier = std::sync::Arc::new(dvorik::jobs::LogNotifier);
+        Some(dvorik::jobs::start(core.clone(), notifier, metrics.clone()).await?)
+    } else {
+        None
+    };
+    let app = dvorik::http::router_with(core, api, metrics);
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<std::net::SocketAddr>(),

@@ -5,6 +5,7 @@
 pub mod admins;
 pub mod audit;
 pub mod auth;
+pub mod birthdays;
 pub mod cashiers;
 pub mod discounts;
 pub mod idempotency;
