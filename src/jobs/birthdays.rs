@@ -38,6 +38,18 @@ pub async fn run(
     tz: Tz,
     now: DateTime<Utc>,
 ) -> Result<BirthdayRun> {
+    run_chunked(db, key, notifier, tz, now, CHUNK).await
+}
+
+/// [`run`] reading `chunk` users per query.
+pub async fn run_chunked(
+    db: &sea_orm::DatabaseConnection,
+    key: &ServerKey,
+    notifier: &dyn Notifier,
+    tz: Tz,
+    now: DateTime<Utc>,
+    chunk_size: u64,
+) -> Result<BirthdayRun> {
     let local = now.with_timezone(&tz);
     let mut report = BirthdayRun::default();
     if local.time() < NaiveTime::from_hms_opt(HOUR, 0, 0).expect("valid time") {
@@ -54,7 +66,7 @@ pub async fn run(
     let set_before = midnight - Duration::days(shop.birthday_min_days_before.into());
     let mut after = 0;
     loop {
-        let chunk = birthdays::due_chunk(db, today, set_before, after, CHUNK).await?;
+        let chunk = birthdays::due_chunk(db, today, set_before, after, chunk_size).await?;
         let Some(last) = chunk.last() else { break };
         after = last.id;
         for user in &chunk {
@@ -86,7 +98,7 @@ pub async fn run(
                 }
             }
         }
-        if (chunk.len() as u64) < CHUNK {
+        if (chunk.len() as u64) < chunk_size {
             break;
         }
     }
