@@ -442,3 +442,62 @@ storage_test! {
         assert!(year.audit_rows >= 1, "{year:?}");
     }
 }
+
+// ---- scheduler ----
+
+#[tokio::test]
+async fn the_scheduler_fires_in_the_shop_time_zone() {
+    let t = common::TestDb::new(common::Backend::Sqlite).await;
+    let core = dvorik::app::Core {
+        db: t.db.clone(),
+        kv: common::test_kv(false).await,
+        key: t.key.clone(),
+        timezone: VLADIVOSTOK,
+    };
+    let mut scheduled = jobs::start(
+        core,
+        Arc::new(jobs::LogNotifier),
+        dvorik::http::Metrics::default(),
+    )
+    .await
+    .unwrap();
+    let birthdays = scheduled
+        .next_run(jobs::JobName::Birthdays)
+        .await
+        .unwrap()
+        .expect("scheduled");
+    let local = birthdays.with_timezone(&VLADIVOSTOK);
+    assert!(
+        (9..=23).contains(&chrono::Timelike::hour(&local)),
+        "{local}"
+    );
+    assert_eq!(
+        (
+            chrono::Timelike::minute(&local),
+            chrono::Timelike::second(&local)
+        ),
+        (0, 0)
+    );
+    assert!(birthdays > Utc::now());
+    // 03:30 in Vladivostok is 17:30 UTC.
+    let cleanup = scheduled
+        .next_run(jobs::JobName::Cleanup)
+        .await
+        .unwrap()
+        .expect("scheduled");
+    assert_eq!(
+        (
+            chrono::Timelike::hour(&cleanup),
+            chrono::Timelike::minute(&cleanup)
+        ),
+        (17, 30)
+    );
+    let expiry = scheduled
+        .next_run(jobs::JobName::Expiry)
+        .await
+        .unwrap()
+        .expect("scheduled");
+    assert_eq!(chrono::Timelike::minute(&expiry) % 10, 0);
+    assert!(expiry - Utc::now() <= chrono::Duration::minutes(10));
+    scheduled.shutdown().await.unwrap();
+}

@@ -124,13 +124,36 @@ pub async fn run_job(ctx: &JobContext, job: JobName) -> Result<bool> {
     }
 }
 
-/// Schedules every job in the shop time zone and starts the scheduler; the returned handle keeps it
-/// (call `shutdown` on it to stop). `dvorik serve` calls this unless `DVORIK_JOBS=off`.
-pub async fn start(
-    core: Core,
-    notifier: Arc<dyn Notifier>,
-    metrics: Metrics,
-) -> Result<JobScheduler> {
+/// The running scheduler and the id of each scheduled job.
+pub struct Scheduled {
+    pub scheduler: JobScheduler,
+    pub jobs: Vec<(JobName, uuid::Uuid)>,
+}
+
+impl Scheduled {
+    /// When `job` fires next (UTC).
+    pub async fn next_run(
+        &mut self,
+        job: JobName,
+    ) -> Result<Option<chrono::DateTime<chrono::Utc>>> {
+        let Some((_, id)) = self.jobs.iter().find(|(name, _)| *name == job) else {
+            return Ok(None);
+        };
+        self.scheduler
+            .next_tick_for_job(*id)
+            .await
+            .map_err(scheduler_error)
+    }
+
+    /// Stops the scheduler.
+    pub async fn shutdown(mut self) -> Result<()> {
+        self.scheduler.shutdown().await.map_err(scheduler_error)
+    }
+}
+
+/// Schedules every job in the shop time zone and starts the scheduler; keep the returned handle while the
+/// server runs. `dvorik serve` calls this unless `DVORIK_JOBS=off`.
+pub async fn start(core: Core, notifier: Arc<dyn Notifier>, metrics: Metrics) -> Result<Scheduled> {
     let clock = Clock::system();
     let ctx = JobContext {
         leases: lease_store(&core, &clock),
@@ -140,6 +163,7 @@ pub async fn start(
         metrics,
     };
     let scheduler = JobScheduler::new().await.map_err(scheduler_error)?;
+    let mut jobs = Vec::new();
     for job in JobName::ALL {
         let ctx = ctx.clone();
         let cron = Job::new_async_tz(job.cron(), ctx.core.timezone, move |_id, _scheduler| {
@@ -149,11 +173,11 @@ pub async fn start(
             })
         })
         .map_err(scheduler_error)?;
-        scheduler.add(cron).await.map_err(scheduler_error)?;
+        jobs.push((job, scheduler.add(cron).await.map_err(scheduler_error)?));
     }
     scheduler.start().await.map_err(scheduler_error)?;
     tracing::info!(timezone = %ctx.core.timezone, leases = match ctx.leases { LeaseStore::Kv(_) => "redis", LeaseStore::Db(..) => "database" }, "scheduled jobs started");
-    Ok(scheduler)
+    Ok(Scheduled { scheduler, jobs })
 }
 
 fn scheduler_error(e: tokio_cron_scheduler::JobSchedulerError) -> Error {
