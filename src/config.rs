@@ -203,6 +203,15 @@ mod tests {
     }
 
     #[test]
+    fn jobs_run_unless_switched_off() {
+        assert!(config(&[]).unwrap().jobs);
+        assert!(config(&[("DVORIK_JOBS", "on")]).unwrap().jobs);
+        for off in ["off", "OFF", "false", "0"] {
+            assert!(!config(&[("DVORIK_JOBS", off)]).unwrap().jobs, "{off}");
+        }
+    }
+
+    #[test]
     fn production_settings_are_read_and_secrets_do_not_print() {
         let c = config(&[
             ("DATABASE_URL", "mysql://u:pa55word@db/dvorik"),
