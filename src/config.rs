@@ -36,6 +36,17 @@ pub struct Config {
     pub telegram: TelegramConfig,
     /// `DVORIK_BOTS`: whether `serve` runs the bots (`on` by default).
     pub bots_enabled: bool,
+    /// `DVORIK_JWT_SECRET`: the admin API's token signing key (≥ 32 characters); `None` derives it
+    /// from the server key.
+    pub jwt_secret: Option<Secret<String>>,
+    /// `DVORIK_API_RATE_PER_IP`: admin API requests per minute from one IP address (0: no limit).
+    pub api_rate_per_ip: u32,
+    /// `DVORIK_API_RATE_PER_TOKEN`: admin API requests per minute with one access token (0: no limit).
+    pub api_rate_per_token: u32,
+    /// `DVORIK_API_LOGIN_RATE_PER_IP`: sign-in attempts (token exchange, refresh) per minute from one IP.
+    pub api_login_rate_per_ip: u32,
+    /// `DVORIK_JOBS`: `off` (or `false`, `0`) keeps this instance from running the scheduled jobs.
+    pub jobs: bool,
 }
 
 /// How the bots reach Telegram.
@@ -129,6 +140,15 @@ impl Config {
             ));
         }
         let telegram = telegram_from(&get)?;
+        let jwt_secret = get("DVORIK_JWT_SECRET");
+        if let Some(secret) = &jwt_secret
+            && secret.len() < crate::secret::MIN_KEY_LEN
+        {
+            return Err(invalid(
+                "DVORIK_JWT_SECRET",
+                "must have at least 32 characters (256 bits)",
+            ));
+        }
         Ok(Self {
             telegram,
             bots_enabled: switch(&get, "DVORIK_BOTS", true)?,
@@ -152,6 +172,16 @@ impl Config {
                 })
                 .transpose()?,
             log: get("DVORIK_LOG").unwrap_or_else(|| "info".into()),
+            jwt_secret: jwt_secret.map(Secret::new),
+            api_rate_per_ip: parse(&get, "DVORIK_API_RATE_PER_IP", 600)?,
+            api_rate_per_token: parse(&get, "DVORIK_API_RATE_PER_TOKEN", 300)?,
+            api_login_rate_per_ip: parse(&get, "DVORIK_API_LOGIN_RATE_PER_IP", 10)?,
+            jobs: !matches!(
+                get("DVORIK_JOBS")
+                    .map(|v| v.to_ascii_lowercase())
+                    .as_deref(),
+                Some("off" | "false" | "0")
+            ),
         })
     }
 
@@ -289,6 +319,24 @@ mod tests {
         assert!(c.telegram.uses_simulator());
         assert!(c.bots_enabled && c.telegram.throttle);
         assert!(c.telegram.webhook_url.is_none());
+        assert!(c.jwt_secret.is_none(), "derived from the server key");
+        assert_eq!(
+            (
+                c.api_rate_per_ip,
+                c.api_rate_per_token,
+                c.api_login_rate_per_ip
+            ),
+            (600, 300, 10)
+        );
+    }
+
+    #[test]
+    fn jobs_run_unless_switched_off() {
+        assert!(config(&[]).unwrap().jobs);
+        assert!(config(&[("DVORIK_JOBS", "on")]).unwrap().jobs);
+        for off in ["off", "OFF", "false", "0"] {
+            assert!(!config(&[("DVORIK_JOBS", off)]).unwrap().jobs, "{off}");
+        }
     }
 
     #[test]
@@ -344,13 +392,15 @@ mod tests {
             ("DVORIK_HTTP_ADDR", "0.0.0.0:9000"),
             ("DVORIK_OWNER_TELEGRAM_ID", "42"),
             ("DVORIK_TIMEZONE", "Europe/Moscow"),
+            ("DVORIK_JWT_SECRET", "jwt-secret-jwt-secret-jwt-secret-0"),
         ])
         .unwrap();
         assert!(!c.is_sqlite());
         assert_eq!(c.owner_telegram_id, Some(42));
         assert_eq!(c.timezone, chrono_tz::Europe::Moscow);
         let printed = format!("{c:?}");
-        for secret in ["pa55word", "redispass", "0123456789abcdef"] {
+        assert!(c.jwt_secret.is_some());
+        for secret in ["pa55word", "redispass", "0123456789abcdef", "jwt-secret"] {
             assert!(!printed.contains(secret), "{secret} leaked in {printed}");
         }
     }
@@ -365,6 +415,8 @@ mod tests {
             ("DVORIK_TIMEZONE", "Mars/Olympus"),
             ("DVORIK_OWNER_TELEGRAM_ID", "alice"),
             ("DVORIK_DB_MAX_CONNECTIONS", "-1"),
+            ("DVORIK_JWT_SECRET", "too-short"),
+            ("DVORIK_API_RATE_PER_IP", "many"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var);

@@ -26,6 +26,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .max_connections(if is_sqlite { 1 } else { max_connections })
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings a connection on every acquire by default: a round trip before every statement run
+        // outside a transaction. Ping only connections that sat idle, and recycle them well before a
+        // server's wait_timeout would close them.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .idle_timeout(Duration::from_secs(300))
+        .max_lifetime(Duration::from_secs(1800))
         // Statements carry hashed codes as parameters; sqlx's statement log stays off.
         .sqlx_logging(false);
     let db = match Database::connect(options.clone()).await {

@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use dvorik::app::Core;
 use dvorik::domain::Language;
 use dvorik::entity::discounts::DiscountState;
+use dvorik::http::Metrics;
 use dvorik::services::settings::ShopSettings;
 use futures::future::BoxFuture;
 use teloxide::adaptors::Throttle;
@@ -71,32 +72,43 @@ impl ErrorHandler<HandlerError> for ErrorReporter {
 /// of an update through. If the record cannot be written the update is not handled (at most once)
 /// and the user is told the service is busy.
 pub fn once_per_update(bot_name: &'static str) -> UpdateHandler<HandlerError> {
-    dptree::filter_async(move |update: Update, core: Core, bot: TgBot| async move {
-        let id = i64::from(update.id.0);
-        match dvorik::services::updates::first_time(&core.db, bot_name, id, dvorik::clock::now())
+    dptree::filter_async(
+        move |update: Update, core: Core, bot: TgBot, metrics: Metrics| async move {
+            let id = i64::from(update.id.0);
+            match dvorik::services::updates::first_time(
+                &core.db,
+                bot_name,
+                id,
+                dvorik::clock::now(),
+            )
             .await
-        {
-            Ok(true) => true,
-            Ok(false) => {
-                tracing::info!(
-                    bot = bot_name,
-                    update_id = id,
-                    "update delivered again: skipped"
-                );
-                false
-            }
-            Err(err) => {
-                tracing::error!(bot = bot_name, error = %err, "cannot record an update");
-                if let Some(chat) = update.chat() {
-                    let lang = language_of(update.from().and_then(|u| u.language_code.as_deref()));
-                    let _ = bot
-                        .send_message(chat.id, i18n::error_text(lang, &err))
-                        .await;
+            {
+                Ok(true) => {
+                    metrics.bot_update(bot_name);
+                    true
                 }
-                false
+                Ok(false) => {
+                    tracing::info!(
+                        bot = bot_name,
+                        update_id = id,
+                        "update delivered again: skipped"
+                    );
+                    false
+                }
+                Err(err) => {
+                    tracing::error!(bot = bot_name, error = %err, "cannot record an update");
+                    if let Some(chat) = update.chat() {
+                        let lang =
+                            language_of(update.from().and_then(|u| u.language_code.as_deref()));
+                        let _ = bot
+                            .send_message(chat.id, i18n::error_text(lang, &err))
+                            .await;
+                    }
+                    false
+                }
             }
-        }
-    })
+        },
+    )
 }
 
 /// The language for a Telegram `language_code`, Russian when unsupported or absent.

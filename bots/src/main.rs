@@ -207,7 +207,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let admin = admins::ensure_owner(&core.db, owner, dvorik::clock::now()).await?;
         tracing::info!(admin_id = admin.id, "first owner present");
     }
-    let mut routes = dvorik::http::router(core.clone());
+    let api = dvorik::http::ApiConfig::from_config(&config, &core.key)?;
+    let metrics = dvorik::http::Metrics::default();
+    let mut routes = dvorik::http::router_with(core.clone(), api, metrics.clone());
     let mut simulator = None;
     let mut bots = None;
     if config.bots_enabled {
@@ -241,7 +243,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                 secret(&telegram.staff_token),
             )
         };
-        let options = BotsOptions::from_config(telegram, &api_url, &client_token, &staff_token);
+        let mut options = BotsOptions::from_config(telegram, &api_url, &client_token, &staff_token);
+        options.metrics = metrics.clone();
         let mut running = dvorik_bots::run::start(core.clone(), options)
             .await
             .context("starting the bots")?;
@@ -256,9 +259,18 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.http_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, routes)
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let _jobs = if config.jobs {
+        let notifier = std::sync::Arc::new(dvorik::jobs::LogNotifier);
+        Some(dvorik::jobs::start(core.clone(), notifier, metrics.clone()).await?)
+    } else {
+        None
+    };
+    axum::serve(
+        listener,
+        routes.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     if let Some(bots) = bots {
         bots.stop().await;
     }

@@ -22,7 +22,7 @@ use crate::webhook::{self, WebhookSenders};
 use crate::{client, i18n, staff};
 
 /// How to reach Telegram and take updates.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct BotsOptions {
     /// The Bot API server: `https://api.telegram.org` or a simulator's address.
     pub api_url: String,
@@ -34,6 +34,8 @@ pub struct BotsOptions {
     pub limits: Limits,
     /// How long one getUpdates call waits for updates.
     pub poll_timeout: Duration,
+    /// Where the bots count handled updates (`/metrics`).
+    pub metrics: dvorik::http::Metrics,
 }
 
 #[derive(Clone, Debug)]
@@ -52,6 +54,7 @@ impl BotsOptions {
             webhook: None,
             limits: Limits::default(),
             poll_timeout: Duration::from_secs(25),
+            metrics: dvorik::http::Metrics::default(),
         }
     }
 
@@ -150,6 +153,7 @@ pub async fn start(core: Core, options: BotsOptions) -> anyhow::Result<RunningBo
     let mut client_dp = Dispatcher::builder(client.clone(), client::handler_tree())
         .dependencies(dptree::deps![
             core.clone(),
+            options.metrics.clone(),
             SettingsCache::new(),
             KvStorage::new(core.kv.clone(), client::DIALOGUE_PREFIX)
         ])
@@ -168,6 +172,7 @@ pub async fn start(core: Core, options: BotsOptions) -> anyhow::Result<RunningBo
     let mut staff_dp = Dispatcher::builder(staff.clone(), staff::handler_tree())
         .dependencies(dptree::deps![
             core.clone(),
+            options.metrics.clone(),
             staff::ClientBot(client.clone()),
             KvStorage::new(core.kv.clone(), staff::DIALOGUE_PREFIX)
         ])

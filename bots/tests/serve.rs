@@ -58,17 +58,17 @@ impl Server {
         let mut child = cmd.spawn().expect("spawn dvorik serve");
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let deadline = Instant::now() + Duration::from_secs(60);
-        let mut startup_log = Vec::new();
+        let mut seen = Vec::new();
         let addr = loop {
             assert!(
                 Instant::now() < deadline,
-                "dvorik serve did not start listening"
+                "dvorik serve did not start listening:\n{}",
+                seen.join("\n")
             );
-            let line = lines
-                .next()
-                .expect("dvorik serve exited before listening")
-                .unwrap();
-            startup_log.push(line.clone());
+            let Some(line) = lines.next() else {
+                panic!("dvorik serve exited before listening:\n{}", seen.join("\n"));
+            };
+            let line = line.unwrap();
             if let Some(rest) = line
                 .split("addr=")
                 .nth(1)
@@ -76,13 +76,14 @@ impl Server {
             {
                 break rest.split_whitespace().next().unwrap().to_string();
             }
+            seen.push(line);
         };
         // Keep draining the log so the child never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
         Self {
             child,
             addr,
-            startup_log,
+            startup_log: seen,
         }
     }
 

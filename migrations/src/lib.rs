@@ -9,6 +9,7 @@ mod m20261121_000002_discounts;
 mod m20261121_000003_broadcasts;
 mod m20261121_000004_deals;
 mod m20261121_000005_auth_ops;
+mod m20261122_000201_lean_redemption;
 
 pub struct Migrator;
 
@@ -21,6 +22,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_broadcasts::Migration),
             Box::new(m20261121_000004_deals::Migration),
             Box::new(m20261121_000005_auth_ops::Migration),
+            Box::new(m20261122_000201_lean_redemption::Migration),
         ]
     }
 }

@@ -4,10 +4,15 @@
 
 pub mod admins;
 pub mod audit;
+pub mod auth;
+pub mod birthdays;
 pub mod cashiers;
 pub mod discounts;
+pub mod idempotency;
 pub mod login_tokens;
+pub mod paging;
 pub mod redemption;
+pub mod sessions;
 pub mod settings;
 pub mod stats;
 pub mod stores;

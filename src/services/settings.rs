@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -93,8 +93,18 @@ impl ShopSettings {
             1000,
         );
         if let Some(channel) = &self.channel {
-            let ok =
-                channel.starts_with('@') && channel.len() > 5 || channel.parse::<i64>().is_ok();
+            // A public channel's @username (5 to 32 of A–Z a–z 0–9 _), or a numeric chat id.
+            let username = channel.strip_prefix('@').is_some_and(|name| {
+                (5..=32).contains(&name.len())
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+            let numeric = {
+                let digits = channel.strip_prefix('-').unwrap_or(channel);
+                !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && channel.parse::<i64>().is_ok()
+            };
+            let ok = username || numeric;
             if !ok {
                 errors.push(FieldError {
                     field: "channel".into(),
@@ -185,6 +195,23 @@ pub async fn set(
     )
     .await?;
     Ok(updated)
+}
+
+/// Changes several settings at once, all or none: each key is checked as by [`set`], and a refusal of
+/// any of them changes nothing. Every change is its own audit row.
+pub async fn update<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    changes: Map<String, Value>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<ShopSettings> {
+    let txn = db.begin().await?;
+    let mut settings = get(&txn).await?;
+    for (key, value) in changes {
+        settings = set(&txn, &key, value, actor, now).await?;
+    }
+    txn.commit().await?;
+    Ok(settings)
 }
 
 #[cfg(test)]
