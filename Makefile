@@ -35,6 +35,7 @@ migrate: ## Apply database migrations (DATABASE_URL)
 bench: ## Run the benchmarks (results in target/bench/*.json)
 	bash scripts/ensure-services.sh
 	$(CARGO) bench $(addprefix --bench ,$(BENCHES))
+	$(CARGO) bench -p dvorik-bots --bench bot_throughput
 
 fuzz-api: ## schemathesis against the served OpenAPI as an owner (FUZZ_MAX_EXAMPLES, FUZZ_DATABASE_URL)
 	bash scripts/fuzz-api.sh

@@ -81,3 +81,114 @@ error-blacklisted = This is not available. Please contact the shop.
 error-blacklist-entry-not-found = Blacklist entry not found.
 error-blacklist-entry-exists = This user or phone is already blacklisted.
 error-code-delivery-failed = The code could not be delivered. Try again later.
+## Bot commands (the menu Telegram shows next to the input field)
+cmd-start = Start and show the menu
+cmd-subscribe = Subscribe to news
+cmd-unsubscribe = Unsubscribe from news
+cmd-birthday = Tell us your birthday
+cmd-discounts = My discounts
+cmd-help = Contacts, addresses and hours
+cmd-language = Change language
+cmd-cancel = Cancel the current step
+cmd-token = Admin panel login token
+cmd-stats = Today's figures
+cmd-cashiers = Approved cashiers
+
+## Client bot: main menu (reply keyboard)
+menu-discounts = 🎁 My discounts
+menu-subscribe = 🔔 Subscribe
+menu-unsubscribe = 🔕 Unsubscribe
+menu-birthday = 🎂 Birthday
+menu-help = ℹ️ Help
+menu-language = 🌐 Language
+
+## Client bot
+client-greeting = Hello, { $name }! I am the shop's bot: here you get discounts and news. Choose below what you need.
+client-greeting-back = Welcome back, { $name }! Choose below what you need.
+client-blocked = Sorry, this service is not available to you. If you think this is a mistake, please contact the shop.
+client-not-understood = I did not understand that. Please use the menu below.
+client-cancelled = Cancelled.
+client-subscribed = You are subscribed to our news.
+client-subscribed-welcome = You are subscribed to our news! Here is your welcome discount: { $value }, code { $code }, valid until { $expires }. Show the code or its QR at the till.
+client-already-subscribed = You are already subscribed.
+client-unsubscribed = You have unsubscribed from our news. Your discounts stay with you.
+client-not-subscribed = You are not subscribed.
+client-join-channel = To subscribe, please join our channel { $channel } first, then press "Check again".
+client-channel-check-failed = We cannot check the channel right now. Please try again later.
+button-check-again = Check again
+button-open-channel = Open the channel
+client-birthday-ask = Send your birthday as DD.MM or DD.MM.YYYY, for example 05.03 or 05.03.1990. /cancel to stop.
+client-birthday-invalid-format = That does not look like a date. Please send it as DD.MM or DD.MM.YYYY, for example 05.03.
+client-birthday-invalid-date = There is no such date. Please check the day and the month.
+client-birthday-invalid-year = The year must be between 1900 and this year, and the date cannot be in the future.
+client-birthday-saved = Thank you! Your birthday is { $date }. We will send you a present.
+client-birthday-already = Your birthday is already set: { $date }. To change it, please contact the shop.
+client-discounts-none = You have no active discounts yet.
+client-discounts-header = { $count ->
+        [one] You have { $count } active discount:
+       *[other] You have { $count } active discounts:
+    }
+client-discount-line = { $code }: { $value }, valid until { $expires }
+button-qr = QR { $code }
+button-history = History
+client-qr-caption = Code { $code }: { $value }, valid until { $expires }. Show it at the till.
+client-history-empty = Your discount history is empty.
+client-history-header = Your discounts:
+client-history-line = { $code }: { $value }, issued { $date }, { $state }
+state-active = active
+state-redeemed = used
+state-expired = expired
+state-revoked = cancelled
+client-help = Contacts: { $contacts }
+    Addresses: { $addresses }
+    Hours: { $hours }
+client-help-unset = not given yet
+language-name = English
+client-language-ask = Choose your language:
+client-language-set = The language is now English.
+client-code-used = Your code { $code } was used at { $store }. Thank you for shopping with us!
+
+## Staff bot
+staff-welcome-admin = Hello! Admin commands: /token for the admin panel, /stats for today's figures, /cashiers for cashiers. Approval requests come here.
+staff-ask-name = Hello! To work as a cashier, please register. What is your name?
+staff-ask-store = { $name }, choose your store:
+staff-no-stores = There are no stores yet. Please ask an admin to add one and try /start again.
+staff-registered = Thank you! Your request for { $store } was sent. You will get a message when an admin decides.
+staff-pending = Your request is waiting for an admin's decision.
+staff-approved = Your cashier account is approved. Send a customer's code as text or a photo of its QR.
+staff-rejected = Your cashier request was rejected. You can apply again with /start.
+staff-revoked = Your cashier access was revoked. You can apply again with /start.
+staff-cashier-ready = Send a customer's code as text or a photo of its QR.
+staff-new-cashier = New cashier request: { $name }, store { $store }.
+button-approve = ✅ Approve
+button-reject = ❌ Reject
+staff-decided-approved = Cashier { $name } ({ $store }) is approved.
+staff-decided-rejected = Cashier { $name } ({ $store }) is rejected.
+staff-cashiers-none = There are no approved cashiers.
+staff-cashiers-header = Approved cashiers:
+staff-cashier-line = { $name }, { $store }
+button-revoke = Revoke { $name }
+staff-cashier-revoked-done = Cashier { $name } can no longer redeem codes.
+staff-code-card = Code { $code }
+    Customer: { $name }
+    Discount: { $value }
+    Valid until: { $expires }
+    State: { $state }
+button-redeem = Redeem
+button-redeem-amount = Redeem with receipt amount
+staff-ask-amount = Send the receipt amount in roubles, for example 1250 or 1250.50. /cancel to stop.
+staff-amount-invalid = That is not an amount. Send roubles, for example 1250 or 1250.50.
+staff-redeemed = Redeemed: code { $code }, { $value }, at { $store }.
+staff-qr-unreadable = I could not read a QR code in this photo. Please send a sharper photo or type the code.
+staff-photo-failed = I could not get this photo from Telegram. Please send it again or type the code.
+staff-token = Your admin panel login token (single use, valid 5 minutes):
+    { $token }
+staff-stats = Today, { $date }:
+    Customers: { $users_total } (new today: { $users_new })
+    Subscribed: { $subscribed_total } (today: { $subscribed_new })
+    Discounts issued today: { $issued } (welcome { $welcome }, birthday { $birthday })
+    Redeemed today: { $redeemed }
+    Receipts today: { $receipts }
+staff-not-admin = This command is for admins only.
+staff-not-understood = I did not understand that. Cashiers send a code or a photo of its QR.
+staff-cancelled = Cancelled.

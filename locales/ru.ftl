@@ -81,3 +81,115 @@ error-blacklisted = Действие недоступно. Обратитесь 
 error-blacklist-entry-not-found = Запись чёрного списка не найдена.
 error-blacklist-entry-exists = Этот пользователь или телефон уже в чёрном списке.
 error-code-delivery-failed = Не удалось отправить код. Попробуйте позже.
+## Команды ботов (меню Telegram рядом с полем ввода)
+cmd-start = Начать и показать меню
+cmd-subscribe = Подписаться на новости
+cmd-unsubscribe = Отписаться от новостей
+cmd-birthday = Указать день рождения
+cmd-discounts = Мои скидки
+cmd-help = Контакты, адреса и часы работы
+cmd-language = Сменить язык
+cmd-cancel = Отменить текущий шаг
+cmd-token = Токен входа в админку
+cmd-stats = Цифры за сегодня
+cmd-cashiers = Одобренные кассиры
+
+## Клиентский бот: главное меню (клавиатура)
+menu-discounts = 🎁 Мои скидки
+menu-subscribe = 🔔 Подписаться
+menu-unsubscribe = 🔕 Отписаться
+menu-birthday = 🎂 День рождения
+menu-help = ℹ️ Помощь
+menu-language = 🌐 Язык
+
+## Клиентский бот
+client-greeting = Здравствуйте, { $name }! Я бот магазина: здесь скидки и новости. Выберите, что нужно, в меню ниже.
+client-greeting-back = С возвращением, { $name }! Выберите, что нужно, в меню ниже.
+client-blocked = Извините, этот сервис вам недоступен. Если это ошибка, свяжитесь с магазином.
+client-not-understood = Я не понял. Пожалуйста, воспользуйтесь меню ниже.
+client-cancelled = Отменено.
+client-subscribed = Вы подписались на наши новости.
+client-subscribed-welcome = Вы подписались на наши новости! Ваша приветственная скидка: { $value }, код { $code }, действует до { $expires }. Покажите код или его QR на кассе.
+client-already-subscribed = Вы уже подписаны.
+client-unsubscribed = Вы отписались от новостей. Ваши скидки остаются с вами.
+client-not-subscribed = Вы не подписаны.
+client-join-channel = Чтобы подписаться, сначала вступите в наш канал { $channel }, затем нажмите «Проверить ещё раз».
+client-channel-check-failed = Сейчас не получается проверить канал. Попробуйте позже.
+button-check-again = Проверить ещё раз
+button-open-channel = Открыть канал
+client-birthday-ask = Пришлите дату рождения в виде ДД.ММ или ДД.ММ.ГГГГ, например 05.03 или 05.03.1990. /cancel — отмена.
+client-birthday-invalid-format = Это не похоже на дату. Пришлите её в виде ДД.ММ или ДД.ММ.ГГГГ, например 05.03.
+client-birthday-invalid-date = Такой даты нет. Проверьте день и месяц.
+client-birthday-invalid-year = Год должен быть от 1900 до текущего, и дата не может быть в будущем.
+client-birthday-saved = Спасибо! Ваш день рождения — { $date }. Мы пришлём вам подарок.
+client-birthday-already = Ваш день рождения уже указан: { $date }. Чтобы изменить его, свяжитесь с магазином.
+client-discounts-none = У вас пока нет действующих скидок.
+client-discounts-header = { $count ->
+        [one] У вас { $count } действующая скидка:
+        [few] У вас { $count } действующие скидки:
+       *[many] У вас { $count } действующих скидок:
+    }
+client-discount-line = { $code }: { $value }, до { $expires }
+button-qr = QR { $code }
+button-history = История
+client-qr-caption = Код { $code }: { $value }, действует до { $expires }. Покажите его на кассе.
+client-history-empty = История скидок пуста.
+client-history-header = Ваши скидки:
+client-history-line = { $code }: { $value }, выдана { $date }, { $state }
+state-active = действует
+state-redeemed = использована
+state-expired = истекла
+state-revoked = отменена
+client-help = Контакты: { $contacts }
+    Адреса: { $addresses }
+    Часы работы: { $hours }
+client-help-unset = пока не указаны
+language-name = Русский
+client-language-ask = Выберите язык:
+client-language-set = Теперь я говорю по-русски.
+client-code-used = Ваш код { $code } использован в магазине «{ $store }». Спасибо за покупку!
+
+## Бот персонала
+staff-welcome-admin = Здравствуйте! Команды администратора: /token — вход в админку, /stats — цифры за сегодня, /cashiers — кассиры. Заявки на одобрение приходят сюда.
+staff-ask-name = Здравствуйте! Чтобы работать кассиром, зарегистрируйтесь. Как вас зовут?
+staff-ask-store = { $name }, выберите ваш магазин:
+staff-no-stores = Магазинов пока нет. Попросите администратора добавить магазин и снова отправьте /start.
+staff-registered = Спасибо! Заявка в магазин «{ $store }» отправлена. Вы получите сообщение, когда администратор решит.
+staff-pending = Ваша заявка ждёт решения администратора.
+staff-approved = Ваша учётная запись кассира одобрена. Присылайте код покупателя текстом или фото его QR.
+staff-rejected = Ваша заявка кассира отклонена. Подать заново можно командой /start.
+staff-revoked = Ваш доступ кассира отозван. Подать заявку заново можно командой /start.
+staff-cashier-ready = Пришлите код покупателя текстом или фото его QR.
+staff-new-cashier = Новая заявка кассира: { $name }, магазин «{ $store }».
+button-approve = ✅ Одобрить
+button-reject = ❌ Отклонить
+staff-decided-approved = Кассир { $name } («{ $store }») одобрен.
+staff-decided-rejected = Кассир { $name } («{ $store }») отклонён.
+staff-cashiers-none = Одобренных кассиров нет.
+staff-cashiers-header = Одобренные кассиры:
+staff-cashier-line = { $name }, «{ $store }»
+button-revoke = Отозвать: { $name }
+staff-cashier-revoked-done = Кассир { $name } больше не может гасить коды.
+staff-code-card = Код { $code }
+    Покупатель: { $name }
+    Скидка: { $value }
+    Действует до: { $expires }
+    Состояние: { $state }
+button-redeem = Погасить
+button-redeem-amount = Погасить с суммой чека
+staff-ask-amount = Пришлите сумму чека в рублях, например 1250 или 1250.50. /cancel — отмена.
+staff-amount-invalid = Это не сумма. Пришлите рубли, например 1250 или 1250.50.
+staff-redeemed = Погашено: код { $code }, { $value }, магазин «{ $store }».
+staff-qr-unreadable = Не удалось прочитать QR-код на фото. Пришлите более чёткое фото или введите код.
+staff-photo-failed = Не удалось получить фото от Telegram. Пришлите его ещё раз или введите код.
+staff-token = Токен входа в админку (одноразовый, действует 5 минут):
+    { $token }
+staff-stats = Сегодня, { $date }:
+    Покупателей: { $users_total } (новых сегодня: { $users_new })
+    Подписаны: { $subscribed_total } (сегодня: { $subscribed_new })
+    Выдано скидок сегодня: { $issued } (приветственных { $welcome }, ко дню рождения { $birthday })
+    Погашено сегодня: { $redeemed }
+    Сумма чеков сегодня: { $receipts }
+staff-not-admin = Эта команда только для администраторов.
+staff-not-understood = Я не понял. Кассиры присылают код или фото его QR.
+staff-cancelled = Отменено.

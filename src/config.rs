@@ -32,6 +32,10 @@ pub struct Config {
     pub owner_telegram_id: Option<i64>,
     /// `DVORIK_LOG`: the tracing filter.
     pub log: String,
+    /// Telegram bots: API address, tokens, webhook mode, throttling.
+    pub telegram: TelegramConfig,
+    /// `DVORIK_BOTS`: whether `serve` runs the bots (`on` by default).
+    pub bots_enabled: bool,
     /// `DVORIK_JWT_SECRET`: the admin API's token signing key (≥ 32 characters); `None` derives it
     /// from the server key.
     pub jwt_secret: Option<Secret<String>>,
@@ -44,6 +48,46 @@ pub struct Config {
     /// `DVORIK_SMS_URL` (+ `DVORIK_SMS_AUTHORIZATION`, `DVORIK_SMS_BODY_TEMPLATE`): the HTTP SMS gateway
     /// that delivers signing codes; `None` delivers them in the client chat.
     pub sms_gateway: Option<crate::services::sms::SmsGatewayConfig>,
+    /// `DVORIK_JOBS`: `off` (or `false`, `0`) keeps this instance from running the scheduled jobs.
+    pub jobs: bool,
+}
+
+/// How the bots reach Telegram.
+#[derive(Debug, Clone)]
+pub struct TelegramConfig {
+    /// `TELEGRAM_API_URL`: the Bot API server (the real one by default, or a simulator).
+    pub api_url: String,
+    /// `DVORIK_CLIENT_BOT_TOKEN`: the customers' bot. With neither token set, `serve` runs both bots
+    /// against the built-in simulator.
+    pub client_token: Option<Secret<String>>,
+    /// `DVORIK_STAFF_BOT_TOKEN`: the cashiers' and admins' bot.
+    pub staff_token: Option<Secret<String>>,
+    /// `DVORIK_WEBHOOK_URL`: public HTTPS base; set, the bots take updates by webhook at
+    /// `<base>/telegram/<bot>` on the HTTP server instead of long polling.
+    pub webhook_url: Option<String>,
+    /// `DVORIK_WEBHOOK_SECRET`: 1–256 of `A-Z a-z 0-9 _ -`, checked in every webhook request's
+    /// `X-Telegram-Bot-Api-Secret-Token` header (required with `DVORIK_WEBHOOK_URL`).
+    pub webhook_secret: Option<Secret<String>>,
+    /// `DVORIK_BOT_THROTTLE`: `on` (default) keeps Telegram's per-chat and overall message limits on
+    /// the client side; `off` sends at once (local simulator, benchmarks).
+    pub throttle: bool,
+    /// `DVORIK_SIM_ADDR`: where the built-in simulator listens when no tokens are set.
+    pub sim_addr: SocketAddr,
+}
+
+impl TelegramConfig {
+    /// Whether no token is set, so the bots run against the built-in simulator.
+    pub fn uses_simulator(&self) -> bool {
+        self.client_token.is_none() && self.staff_token.is_none()
+    }
+}
+
+/// Whether `secret` is a valid webhook secret token: 1–256 characters of `A-Z a-z 0-9 _ -`.
+pub fn is_valid_webhook_secret(secret: &str) -> bool {
+    (1..=256).contains(&secret.len())
+        && secret
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// A variable that is set but cannot be used.
@@ -98,6 +142,7 @@ impl Config {
                 "must have at least 32 characters",
             ));
         }
+        let telegram = telegram_from(&get)?;
         let jwt_secret = get("DVORIK_JWT_SECRET");
         if let Some(secret) = &jwt_secret
             && secret.len() < crate::secret::MIN_KEY_LEN
@@ -123,6 +168,8 @@ impl Config {
             None => None,
         };
         Ok(Self {
+            telegram,
+            bots_enabled: switch(&get, "DVORIK_BOTS", true)?,
             database_url: Secret::new(database_url),
             db_max_connections: parse(&get, "DVORIK_DB_MAX_CONNECTIONS", 10)?,
             redis_url: redis_url.map(Secret::new),
@@ -148,12 +195,97 @@ impl Config {
             api_rate_per_token: parse(&get, "DVORIK_API_RATE_PER_TOKEN", 300)?,
             api_login_rate_per_ip: parse(&get, "DVORIK_API_LOGIN_RATE_PER_IP", 10)?,
             sms_gateway,
+            jobs: !matches!(
+                get("DVORIK_JOBS")
+                    .map(|v| v.to_ascii_lowercase())
+                    .as_deref(),
+                Some("off" | "false" | "0")
+            ),
         })
     }
 
     /// Whether the database is the embedded SQLite file.
     pub fn is_sqlite(&self) -> bool {
         self.database_url.expose().starts_with("sqlite:")
+    }
+}
+
+fn telegram_from(get: &impl Fn(&str) -> Option<String>) -> Result<TelegramConfig, ConfigError> {
+    let api_url = get("TELEGRAM_API_URL")
+        .unwrap_or_else(|| "https://api.telegram.org".into())
+        .trim_end_matches('/')
+        .to_string();
+    if !(api_url.starts_with("https://") || api_url.starts_with("http://")) {
+        return Err(invalid(
+            "TELEGRAM_API_URL",
+            "must start with https:// or http://",
+        ));
+    }
+    let client_token = get("DVORIK_CLIENT_BOT_TOKEN");
+    let staff_token = get("DVORIK_STAFF_BOT_TOKEN");
+    match (&client_token, &staff_token) {
+        (Some(_), None) => {
+            return Err(invalid(
+                "DVORIK_STAFF_BOT_TOKEN",
+                "set both bot tokens, or neither to use the built-in simulator",
+            ));
+        }
+        (None, Some(_)) => {
+            return Err(invalid(
+                "DVORIK_CLIENT_BOT_TOKEN",
+                "set both bot tokens, or neither to use the built-in simulator",
+            ));
+        }
+        _ => {}
+    }
+    let webhook_url = get("DVORIK_WEBHOOK_URL").map(|u| u.trim_end_matches('/').to_string());
+    if let Some(url) = &webhook_url
+        && !url.starts_with("https://")
+        && !url.starts_with("http://")
+    {
+        return Err(invalid("DVORIK_WEBHOOK_URL", "must start with https://"));
+    }
+    let webhook_secret = get("DVORIK_WEBHOOK_SECRET");
+    if let Some(secret) = &webhook_secret
+        && !is_valid_webhook_secret(secret)
+    {
+        return Err(invalid(
+            "DVORIK_WEBHOOK_SECRET",
+            "must be 1-256 characters of A-Z a-z 0-9 _ -",
+        ));
+    }
+    if webhook_url.is_some() && webhook_secret.is_none() {
+        return Err(invalid(
+            "DVORIK_WEBHOOK_SECRET",
+            "is required with DVORIK_WEBHOOK_URL",
+        ));
+    }
+    Ok(TelegramConfig {
+        api_url,
+        client_token: client_token.map(Secret::new),
+        staff_token: staff_token.map(Secret::new),
+        webhook_url,
+        webhook_secret: webhook_secret.map(Secret::new),
+        throttle: switch(get, "DVORIK_BOT_THROTTLE", true)?,
+        sim_addr: parse(
+            get,
+            "DVORIK_SIM_ADDR",
+            SocketAddr::from(([127, 0, 0, 1], 8081)),
+        )?,
+    })
+}
+
+/// An `on`/`off` switch (also `true`/`false`, `1`/`0`).
+fn switch(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    default: bool,
+) -> Result<bool, ConfigError> {
+    match get(var).map(|v| v.to_ascii_lowercase()).as_deref() {
+        None => Ok(default),
+        Some("on" | "true" | "1" | "yes") => Ok(true),
+        Some("off" | "false" | "0" | "no") => Ok(false),
+        Some(_) => Err(invalid(var, "must be on or off")),
     }
 }
 
@@ -202,6 +334,10 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(c.timezone, chrono_tz::Asia::Vladivostok);
         assert_eq!(c.redis_prefix, "dvorik:");
+        assert_eq!(c.telegram.api_url, "https://api.telegram.org");
+        assert!(c.telegram.uses_simulator());
+        assert!(c.bots_enabled && c.telegram.throttle);
+        assert!(c.telegram.webhook_url.is_none());
         assert!(c.jwt_secret.is_none(), "derived from the server key");
         assert_eq!(
             (
@@ -211,6 +347,59 @@ mod tests {
             ),
             (600, 300, 10)
         );
+    }
+
+    #[test]
+    fn jobs_run_unless_switched_off() {
+        assert!(config(&[]).unwrap().jobs);
+        assert!(config(&[("DVORIK_JOBS", "on")]).unwrap().jobs);
+        for off in ["off", "OFF", "false", "0"] {
+            assert!(!config(&[("DVORIK_JOBS", off)]).unwrap().jobs, "{off}");
+        }
+    }
+
+    #[test]
+    fn bot_tokens_and_webhook_settings_are_read_and_checked() {
+        let c = config(&[
+            ("DVORIK_CLIENT_BOT_TOKEN", "1:client-secret"),
+            ("DVORIK_STAFF_BOT_TOKEN", "2:staff-secret"),
+            ("DVORIK_WEBHOOK_URL", "https://shop.example/"),
+            ("DVORIK_WEBHOOK_SECRET", "abc_DEF-123"),
+            ("DVORIK_BOTS", "off"),
+            ("TELEGRAM_API_URL", "http://127.0.0.1:8081/"),
+        ])
+        .unwrap();
+        assert!(!c.telegram.uses_simulator());
+        assert!(!c.bots_enabled);
+        assert_eq!(c.telegram.api_url, "http://127.0.0.1:8081");
+        assert_eq!(
+            c.telegram.webhook_url.as_deref(),
+            Some("https://shop.example")
+        );
+        let printed = format!("{c:?}");
+        for secret in ["client-secret", "staff-secret", "abc_DEF"] {
+            assert!(!printed.contains(secret), "{secret} leaked in {printed}");
+        }
+        for (vars, var) in [
+            (
+                vec![("DVORIK_CLIENT_BOT_TOKEN", "1:x")],
+                "DVORIK_STAFF_BOT_TOKEN",
+            ),
+            (
+                vec![("DVORIK_WEBHOOK_URL", "https://x")],
+                "DVORIK_WEBHOOK_SECRET",
+            ),
+            (
+                vec![("DVORIK_WEBHOOK_SECRET", "has space")],
+                "DVORIK_WEBHOOK_SECRET",
+            ),
+            (vec![("DVORIK_BOTS", "maybe")], "DVORIK_BOTS"),
+        ] {
+            assert_eq!(config(&vars).unwrap_err().var, var);
+        }
+        assert!(is_valid_webhook_secret(&"a".repeat(256)));
+        assert!(!is_valid_webhook_secret(&"a".repeat(257)));
+        assert!(!is_valid_webhook_secret(""));
     }
 
     #[test]

@@ -17,9 +17,12 @@
 //!   `TransactionTrait` where it needs its own transaction) so it runs on the pool or inside a transaction.
 //! - [`http`]: the HTTP surface: `/health`, `/health/ready`, `/metrics` and the admin REST API.
 //! - [`clock`]: the current time as the database stores it (UTC, microseconds).
+//! - [`broadcast`]: broadcast delivery; the global [`broadcast::Pacer`] shared by all instances.
+//! - [`jobs`]: the scheduled jobs (birthdays, expiry, cleanup), their leases and the [`jobs::Notifier`] port.
 //! - [`app`]: [`app::Core`], the handles (database, key-value store, keys, settings) an adapter needs.
 
 pub mod app;
+pub mod broadcast;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -27,6 +30,7 @@ pub mod domain;
 pub mod entity;
 pub mod error;
 pub mod http;
+pub mod jobs;
 pub mod kv;
 pub mod secret;
 pub mod services;

@@ -1,7 +1,10 @@
 //! `dvorik`: one binary for the whole product.
 //!
-//! - `dvorik serve` — the HTTP server (health now; the admin API, jobs and both bots as they land),
-//!   applying pending migrations first. Stops gracefully on SIGINT and SIGTERM.
+//! - `dvorik serve` — the HTTP server and both bots (long polling, or webhooks on the HTTP server),
+//!   applying pending migrations first. With no bot tokens the bots run against the built-in Telegram
+//!   simulator. Stops gracefully on SIGINT and SIGTERM.
+//! - `dvorik sim` — the bots against the built-in simulator with an interactive terminal chat;
+//!   `dvorik sim --simulator-only --addr 127.0.0.1:8081` runs the simulator alone.
 //! - `dvorik migrate` — applies pending migrations and exits.
 //! - `dvorik admin add --telegram-id N --role owner|marketing|readonly` — adds an admin.
 //! - `dvorik admin token --telegram-id N` — prints a one-time admin panel login token.
@@ -16,6 +19,7 @@ use dvorik::app::Core;
 use dvorik::config::Config;
 use dvorik::services::admins::{self, AdminRole};
 use dvorik::services::audit::Actor;
+use dvorik_bots::run::BotsOptions;
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -31,8 +35,21 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the server: HTTP API and health checks (and, as they land, the bots and jobs).
+    /// Run the server: HTTP API, health checks and both bots (against the built-in simulator when no
+    /// bot tokens are configured).
     Serve,
+    /// Try the bots in the terminal: the built-in Telegram simulator and a chat as a customer or cashier.
+    Sim {
+        /// Run only the simulator (no dvorik), for other tools to drive through its control API.
+        #[arg(long)]
+        simulator_only: bool,
+        /// Where the simulator listens (port 0: any free port).
+        #[arg(long, default_value = "127.0.0.1:8081")]
+        addr: std::net::SocketAddr,
+        /// Folder for the pictures the bots send (default: <data dir>/sim-files).
+        #[arg(long)]
+        files: Option<std::path::PathBuf>,
+    },
     /// Apply pending database migrations and exit.
     Migrate,
     /// Manage admins.
@@ -92,6 +109,29 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve => serve(config).await,
         Command::VerifySignatures => verify_signatures(&config).await,
+        Command::Sim {
+            simulator_only,
+            addr,
+            files,
+        } => {
+            if simulator_only {
+                println!(
+                    "Telegram Bot API simulator on http://{addr}/ (control API: http://{addr}/_sim/); \
+                     bots: {SIM_CLIENT_TOKEN} (@{SIM_CLIENT_NAME}), {SIM_STAFF_TOKEN} (@{SIM_STAFF_NAME})"
+                );
+                dvorik_sim::serve_forever(
+                    addr,
+                    &[
+                        (SIM_CLIENT_TOKEN, SIM_CLIENT_NAME),
+                        (SIM_STAFF_TOKEN, SIM_STAFF_NAME),
+                    ],
+                )
+                .await?;
+                return Ok(());
+            }
+            let files = files.unwrap_or_else(|| config.data_dir.join("sim-files"));
+            dvorik_bots::sim_chat::run(config, addr, files).await
+        }
         Command::Migrate => {
             let db = dvorik::db::connect(config.database_url.expose(), config.db_max_connections)
                 .await?;
@@ -166,6 +206,11 @@ async fn verify_signatures(config: &Config) -> anyhow::Result<()> {
         ),
     }
 }
+/// Tokens and usernames of the bots on the built-in simulator.
+const SIM_CLIENT_TOKEN: &str = dvorik_bots::sim_chat::CLIENT_TOKEN;
+const SIM_STAFF_TOKEN: &str = dvorik_bots::sim_chat::STAFF_TOKEN;
+const SIM_CLIENT_NAME: &str = dvorik_bots::sim_chat::CLIENT_NAME;
+const SIM_STAFF_NAME: &str = dvorik_bots::sim_chat::STAFF_NAME;
 
 async fn serve(config: Config) -> anyhow::Result<()> {
     let core = Core::start(&config).await.context("starting the core")?;
@@ -183,18 +228,76 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         let admin = admins::ensure_owner(&core.db, owner, dvorik::clock::now()).await?;
         tracing::info!(admin_id = admin.id, "first owner present");
     }
+    let api = dvorik::http::ApiConfig::from_config(&config, &core.key)?;
+    let metrics = dvorik::http::Metrics::default();
+    let mut routes = dvorik::http::router_with(core.clone(), api, metrics.clone());
+    let mut simulator = None;
+    let mut bots = None;
+    if config.bots_enabled {
+        let telegram = &config.telegram;
+        let (api_url, client_token, staff_token) = if telegram.uses_simulator() {
+            let sim = dvorik_sim::Simulator::start(telegram.sim_addr)
+                .await
+                .with_context(|| format!("starting the simulator on {}", telegram.sim_addr))?;
+            dvorik_bots::sim_chat::register_bots(&sim, &core).await?;
+            tracing::warn!(
+                api = %sim.api_url(),
+                control = %format!("http://{}/_sim/", sim.addr()),
+                "no bot tokens (DVORIK_CLIENT_BOT_TOKEN, DVORIK_STAFF_BOT_TOKEN): both bots run against \
+                 the built-in Telegram simulator; script conversations through its control API \
+                 (README, \"Simulator\"), bots {SIM_CLIENT_TOKEN} and {SIM_STAFF_TOKEN}"
+            );
+            let api_url = sim.api_url();
+            simulator = Some(sim);
+            (
+                api_url,
+                SIM_CLIENT_TOKEN.to_string(),
+                SIM_STAFF_TOKEN.to_string(),
+            )
+        } else {
+            let secret = |s: &Option<dvorik::secret::Secret<String>>| {
+                s.as_ref().map(|s| s.expose().clone()).unwrap_or_default()
+            };
+            (
+                telegram.api_url.clone(),
+                secret(&telegram.client_token),
+                secret(&telegram.staff_token),
+            )
+        };
+        let mut options = BotsOptions::from_config(telegram, &api_url, &client_token, &staff_token);
+        options.metrics = metrics.clone();
+        let mut running = dvorik_bots::run::start(core.clone(), options)
+            .await
+            .context("starting the bots")?;
+        if let Some(webhooks) = running.webhook_routes.take() {
+            routes = routes.merge(webhooks);
+        }
+        bots = Some(running);
+    } else {
+        tracing::info!("bots switched off (DVORIK_BOTS=off)");
+    }
     let listener = tokio::net::TcpListener::bind(config.http_addr)
         .await
         .with_context(|| format!("binding {}", config.http_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    let api = dvorik::http::ApiConfig::from_config(&config, &core.key)?;
-    let app = dvorik::http::router_with(core, api, dvorik::http::Metrics::default());
+    let _jobs = if config.jobs {
+        let notifier = std::sync::Arc::new(dvorik::jobs::LogNotifier);
+        Some(dvorik::jobs::start(core.clone(), notifier, metrics.clone()).await?)
+    } else {
+        None
+    };
     axum::serve(
         listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        routes.into_make_service_with_connect_info::<std::net::SocketAddr>(),
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    if let Some(bots) = bots {
+        bots.stop().await;
+    }
+    if let Some(sim) = simulator {
+        sim.shutdown().await;
+    }
     tracing::info!("stopped");
     Ok(())
 }

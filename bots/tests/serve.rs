@@ -20,6 +20,18 @@ fn dvorik(dir: &PathBuf) -> Command {
     ] {
         cmd.env_remove(var);
     }
+    for var in [
+        "DVORIK_CLIENT_BOT_TOKEN",
+        "DVORIK_STAFF_BOT_TOKEN",
+        "DVORIK_WEBHOOK_URL",
+        "DVORIK_WEBHOOK_SECRET",
+        "TELEGRAM_API_URL",
+        "DVORIK_BOTS",
+    ] {
+        cmd.env_remove(var);
+    }
+    // Without tokens the bots run against the built-in simulator: any free port, so tests run side by side.
+    cmd.env("DVORIK_SIM_ADDR", "127.0.0.1:0");
     cmd
 }
 
@@ -33,6 +45,8 @@ fn temp_dir() -> PathBuf {
 struct Server {
     child: Child,
     addr: String,
+    /// The log lines up to "listening".
+    startup_log: Vec<String>,
 }
 
 impl Server {
@@ -58,7 +72,7 @@ impl Server {
             if let Some(rest) = line
                 .split("addr=")
                 .nth(1)
-                .filter(|_| line.contains("listening"))
+                .filter(|_| line.contains("listening") && !line.contains("simulator"))
             {
                 break rest.split_whitespace().next().unwrap().to_string();
             }
@@ -66,7 +80,11 @@ impl Server {
         };
         // Keep draining the log so the child never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        Self { child, addr }
+        Self {
+            child,
+            addr,
+            startup_log: seen,
+        }
     }
 
     async fn get(&self, path: &str) -> (u16, serde_json::Value) {
@@ -243,5 +261,63 @@ fn a_bad_configuration_names_the_variable_and_exits() {
         .unwrap();
     assert!(!output.status.success());
     assert!(String::from_utf8_lossy(&output.stderr).contains("DATABASE_URL"));
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn serve_without_tokens_runs_both_bots_against_the_built_in_simulator() {
+    let dir = temp_dir();
+    let server = Server::start(dvorik(&dir));
+    let notice = server
+        .startup_log
+        .iter()
+        .find(|l| l.contains("built-in Telegram simulator"))
+        .unwrap_or_else(|| panic!("no simulator notice in {:#?}", server.startup_log));
+    let control = notice
+        .split("control=")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the notice says where the control API is")
+        .trim_matches('"')
+        .to_string();
+    let client = reqwest::Client::new();
+    let token = dvorik_bots::sim_chat::CLIENT_TOKEN;
+    let sent: serde_json::Value = client
+        .post(format!("{control}bots/{token}/text"))
+        .json(&serde_json::json!({"user": {"id": 5005, "first_name": "Ira", "language_code": "en"}, "text": "/start"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let after = sent["message_id"].as_i64().expect("a message id");
+    let reply: serde_json::Value = client
+        .get(format!(
+            "{control}bots/{token}/chats/5005/next?after={after}&timeout_ms=20000"
+        ))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        reply["text"]
+            .as_str()
+            .unwrap_or_default()
+            .starts_with("Hello, Ira!"),
+        "{reply}"
+    );
+    let violations: serde_json::Value = client
+        .get(format!("{control}violations"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(violations, serde_json::json!([]));
+    server.terminate();
     std::fs::remove_dir_all(dir).unwrap();
 }

@@ -5,6 +5,7 @@
 pub mod admins;
 pub mod audit;
 pub mod auth;
+pub mod birthdays;
 pub mod blacklist;
 pub mod cashiers;
 pub mod deals;
@@ -21,9 +22,12 @@ pub mod settings;
 pub mod signing;
 pub mod signing_record;
 pub mod sms;
+pub mod stats;
 pub mod stores;
+pub mod subscriptions;
 pub mod templates;
 pub mod texts;
+pub mod updates;
 pub mod users;
 
 /// Trims `text` and checks its length in characters, for names typed by people.

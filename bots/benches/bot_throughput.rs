@@ -1,0 +1,251 @@
+//! Client bot throughput end to end on MariaDB: the simulator injects a `/start → /subscribe →
+//! /discounts` conversation for each of 10,000 distinct users (× `BENCH_SCALE`) into the client bot,
+//! which runs exactly as `dvorik serve` runs it (teloxide long polling over HTTP, the processed-updates
+//! record, dialogue state, the core's services on MariaDB). Each virtual user waits for the answer
+//! before its next message; `BENCH_CONCURRENCY` users (default 1,000) talk at once.
+//!
+//! Measured: updates per second, and the time from injecting an update to the bot's answer (p50, p99).
+//! The ceiling is the same load against a trivial teloxide echo bot on the same simulator.
+//! Client-side throttling is off (the simulator is not Telegram; Telegram's per-chat limit of about one
+//! message a second would dominate the latency of a three-message conversation).
+//! Writes `target/bench/bot_throughput.json`.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use dvorik::app::Core;
+use dvorik::domain::DiscountValue;
+use dvorik::services::audit::Actor;
+use dvorik::services::templates::{self, DiscountKind, TemplateInput};
+use dvorik_bots::run::{self, BotsOptions};
+use dvorik_sim::{SimUser, Simulator};
+use sea_orm::{ConnectionTrait, Database};
+use teloxide::prelude::*;
+use tokio::sync::Semaphore;
+
+const CLIENT: &str = "8100001:bench-client";
+const STAFF: &str = "8100002:bench-staff";
+const ECHO: &str = "8100003:bench-echo";
+const STEPS: [&str; 3] = ["/start src_bench", "/subscribe", "/discounts"];
+
+struct Run {
+    updates: usize,
+    elapsed: Duration,
+    latencies_ms: Vec<f64>,
+}
+
+impl Run {
+    fn per_second(&self) -> f64 {
+        self.updates as f64 / self.elapsed.as_secs_f64()
+    }
+
+    fn percentile(&self, p: f64) -> f64 {
+        let mut sorted = self.latencies_ms.clone();
+        sorted.sort_by(f64::total_cmp);
+        let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+        sorted.get(index).copied().unwrap_or(0.0)
+    }
+}
+
+/// `users` virtual users, `concurrency` at a time, each sending the three steps to `token` and waiting
+/// for an answer after each.
+async fn drive(
+    sim: &Simulator,
+    token: &'static str,
+    users: usize,
+    concurrency: usize,
+    first_id: i64,
+) -> Run {
+    let gate = Arc::new(Semaphore::new(concurrency));
+    let started = Instant::now();
+    let mut tasks = Vec::with_capacity(users);
+    for i in 0..users {
+        let permit = gate.clone().acquire_owned().await.unwrap();
+        let sim = sim.clone();
+        let user = SimUser::new(first_id + i as i64, format!("User{i}")).language("ru");
+        tasks.push(tokio::spawn(async move {
+            let mut latencies = Vec::with_capacity(STEPS.len());
+            for step in STEPS {
+                let after = sim
+                    .transcript(token, user.id)
+                    .iter()
+                    .filter_map(|e| e.message_id)
+                    .max()
+                    .unwrap_or(0);
+                let sent = Instant::now();
+                sim.send_text(token, &user, step).expect("inject");
+                sim.next_bot_message(token, user.id, after, Duration::from_secs(120))
+                    .await
+                    .unwrap_or_else(|| panic!("user {} got no answer to {step}", user.id));
+                latencies.push(sent.elapsed().as_secs_f64() * 1e3);
+            }
+            drop(permit);
+            latencies
+        }));
+    }
+    let mut latencies_ms = Vec::with_capacity(users * STEPS.len());
+    for task in tasks {
+        latencies_ms.extend(task.await.expect("virtual user"));
+    }
+    Run {
+        updates: users * STEPS.len(),
+        elapsed: started.elapsed(),
+        latencies_ms,
+    }
+}
+
+/// The same load against a bot that only echoes: what the simulator and teloxide can do at most.
+async fn ceiling(sim: &Simulator, users: usize, concurrency: usize) -> anyhow::Result<Run> {
+    sim.add_bot(ECHO, "bench_echo_bot")?;
+    let bot = Bot::new(ECHO).set_api_url(sim.api_url().parse()?);
+    let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
+        bot.send_message(msg.chat.id, msg.text().unwrap_or_default())
+            .await?;
+        respond(())
+    });
+    let mut dispatcher = Dispatcher::builder(bot, handler).build();
+    let shutdown = dispatcher.shutdown_token();
+    let running = tokio::spawn(async move { dispatcher.dispatch().await });
+    let run = drive(sim, ECHO, users, concurrency, 5_000_000).await;
+    for _ in 0..100 {
+        if shutdown.shutdown().is_ok() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    running.await?;
+    Ok(run)
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let scale: f64 = std::env::var("BENCH_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    let users = ((10_000.0 * scale).round() as usize).max(10);
+    let concurrency: usize = std::env::var("BENCH_CONCURRENCY")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1_000)
+        .min(users);
+    let pool: u32 = std::env::var("BENCH_DB_POOL")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(32);
+    let server = std::env::var("BENCH_DATABASE_URL")
+        .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
+    let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(&server).await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE `{name}`"))
+        .await?;
+    let version = admin
+        .query_one_raw(sea_orm::Statement::from_string(
+            admin.get_database_backend(),
+            "SELECT VERSION()",
+        ))
+        .await?
+        .and_then(|row| row.try_get_by_index::<String>(0).ok())
+        .unwrap_or_default();
+    let result = measure(&format!("{server}/{name}"), users, concurrency, pool).await;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
+        .await?;
+    let (bots, echo) = result?;
+
+    let per_second = bots.per_second();
+    let ceiling_per_second = echo.per_second();
+    let report = serde_json::json!({
+        "name": "bot_throughput",
+        "when": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+        "setup": {
+            "database": format!("mariadb {}", version.split('-').next().unwrap_or_default()),
+            "users": users,
+            "updates": bots.updates,
+            "mix": STEPS,
+            "concurrent_users": concurrency,
+            "db_pool": pool,
+            "kv": "in-process",
+            "throttle": "off",
+            "scale": scale,
+        },
+        "metrics": {
+            "per_second": round(per_second),
+            "p50_ms": round(bots.percentile(0.50)),
+            "p99_ms": round(bots.percentile(0.99)),
+            "ceiling_per_second": round(ceiling_per_second),
+            "ceiling_p99_ms": round(echo.percentile(0.99)),
+            "elapsed_s": round(bots.elapsed.as_secs_f64()),
+        },
+        "goal": {"per_second_min": 1000.0, "vs_ceiling_min": 0.7},
+        "ratio": {"vs_ceiling": round(per_second / ceiling_per_second)},
+    });
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
+    std::fs::create_dir_all(&dir)?;
+    std::fs::write(
+        dir.join("bot_throughput.json"),
+        serde_json::to_string_pretty(&report)? + "\n",
+    )?;
+    println!(
+        "bot_throughput: {users} users, {} updates, {concurrency} at a time",
+        bots.updates
+    );
+    println!(
+        "  client bot : {:>8.0} updates/s  p50 {:>7.1} ms  p99 {:>7.1} ms",
+        per_second,
+        bots.percentile(0.5),
+        bots.percentile(0.99)
+    );
+    println!(
+        "  echo (ceiling): {:>5.0} updates/s  p50 {:>7.1} ms  p99 {:>7.1} ms",
+        ceiling_per_second,
+        echo.percentile(0.5),
+        echo.percentile(0.99)
+    );
+    println!("  vs ceiling : {:.2}", per_second / ceiling_per_second);
+    Ok(())
+}
+
+fn round(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+async fn measure(
+    url: &str,
+    users: usize,
+    concurrency: usize,
+    pool: u32,
+) -> anyhow::Result<(Run, Run)> {
+    let db = dvorik::db::connect(url, pool).await?;
+    dvorik::db::migrate(&db).await?;
+    let now = dvorik::clock::now();
+    let welcome = TemplateInput {
+        kind: DiscountKind::Subscription,
+        name: "Welcome".into(),
+        value: DiscountValue::Percent(10.into()),
+        validity_days: 30,
+        active: true,
+        text: None,
+    };
+    templates::create(&db, &welcome, Actor::system(), now).await?;
+    let core = Core {
+        db,
+        kv: dvorik::kv::connect(None, "").await?,
+        key: dvorik::secret::ServerKey::random(),
+        timezone: chrono_tz::Asia::Vladivostok,
+    };
+    let sim = Simulator::start("127.0.0.1:0".parse()?).await?;
+    sim.add_bot(CLIENT, "bench_client_bot")?;
+    sim.add_bot(STAFF, "bench_staff_bot")?;
+    let mut options = BotsOptions::new(&sim.api_url(), CLIENT, STAFF).unthrottled();
+    options.poll_timeout = Duration::from_secs(1);
+    let bots = run::start(core, options).await?;
+    let measured = drive(&sim, CLIENT, users, concurrency, 1_000_000).await;
+    bots.stop().await;
+    let echo = ceiling(&sim, users, concurrency).await?;
+    let violations = sim.violations();
+    anyhow::ensure!(violations.is_empty(), "Bot API violations: {violations:?}");
+    sim.shutdown().await;
+    Ok((measured, echo))
+}

@@ -1,0 +1,25 @@
+//! # dvorik bots
+//!
+//! The Telegram adapters of dvorik: the **client bot** (customers) and the **staff bot** (cashiers and
+//! admins), built with teloxide. Each parses an update, calls the core ([`dvorik`]) and renders the
+//! answer from `locales/`. The `dvorik` binary (`main.rs`) starts them; tests and benchmarks start
+//! them the same way through [`run::start`].
+//!
+//! - [`client`], [`staff`]: the two handler trees, their commands and dialogue states.
+//! - [`common`]: the bot type, error reporting (a core error becomes a translated message), the
+//!   at-most-once filter over `processed_updates`.
+//! - [`i18n`]: the message catalogue and [`i18n::tr`].
+//! - [`storage`]: dialogue state in the core's key-value store, per-bot prefix.
+//! - [`qr`]: QR pictures of codes, and reading them from photos.
+//! - [`run`]: building the bots, `setMyCommands`, long polling or webhooks; [`webhook`] the routes.
+//! - [`sim_chat`]: the interactive terminal chat of `dvorik sim`.
+
+pub mod client;
+pub mod common;
+pub mod i18n;
+pub mod qr;
+pub mod run;
+pub mod sim_chat;
+pub mod staff;
+pub mod storage;
+pub mod webhook;
