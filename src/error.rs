@@ -57,6 +57,16 @@ pub enum Error {
     DiscountAlreadyIssued,
     #[error("the birthday is already set")]
     BirthdayAlreadySet,
+    #[error("the user is blocked")]
+    UserBlocked,
+    #[error("segment not found")]
+    SegmentNotFound,
+    #[error("message template not found")]
+    MessageTemplateNotFound,
+    #[error("a message template with this name exists")]
+    MessageTemplateNameTaken,
+    #[error("discount task not found")]
+    DiscountTaskNotFound,
     #[error("unknown setting {0}")]
     SettingUnknown(String),
     #[error("the shared state store is unavailable: {0}")]
@@ -90,6 +100,11 @@ impl Error {
         "DISCOUNT_REVOKED",
         "DISCOUNT_ALREADY_ISSUED",
         "BIRTHDAY_ALREADY_SET",
+        "USER_BLOCKED",
+        "SEGMENT_NOT_FOUND",
+        "MESSAGE_TEMPLATE_NOT_FOUND",
+        "MESSAGE_TEMPLATE_NAME_TAKEN",
+        "DISCOUNT_TASK_NOT_FOUND",
         "SETTING_UNKNOWN",
         "KV_UNAVAILABLE",
         "DATABASE_ERROR",
@@ -119,6 +134,11 @@ impl Error {
             Self::DiscountRevoked => "DISCOUNT_REVOKED",
             Self::DiscountAlreadyIssued => "DISCOUNT_ALREADY_ISSUED",
             Self::BirthdayAlreadySet => "BIRTHDAY_ALREADY_SET",
+            Self::UserBlocked => "USER_BLOCKED",
+            Self::SegmentNotFound => "SEGMENT_NOT_FOUND",
+            Self::MessageTemplateNotFound => "MESSAGE_TEMPLATE_NOT_FOUND",
+            Self::MessageTemplateNameTaken => "MESSAGE_TEMPLATE_NAME_TAKEN",
+            Self::DiscountTaskNotFound => "DISCOUNT_TASK_NOT_FOUND",
             Self::SettingUnknown(_) => "SETTING_UNKNOWN",
             Self::KvUnavailable(_) => "KV_UNAVAILABLE",
             Self::Database(_) => "DATABASE_ERROR",

@@ -5,12 +5,18 @@
 pub mod admins;
 pub mod audit;
 pub mod cashiers;
+pub mod discount_list;
 pub mod discounts;
+pub mod listing;
 pub mod login_tokens;
+pub mod message_templates;
 pub mod redemption;
+pub mod segments;
 pub mod settings;
 pub mod stores;
 pub mod templates;
+pub mod user_admin;
+pub mod user_search;
 pub mod users;
 
 /// Trims `text` and checks its length in characters, for names typed by people.
