@@ -117,7 +117,8 @@ storage_test! {
 
 /// Noon of a local day in Vladivostok, as UTC.
 fn listing_day(y: i32, m: u32, d: u32) -> chrono::DateTime<chrono::Utc> {
-    dvorik::services::listing::start_of_day(TZ, NaiveDate::from_ymd_opt(y, m, d).unwrap()) + Duration::hours(12)
+    dvorik::services::listing::start_of_day(TZ, NaiveDate::from_ymd_opt(y, m, d).unwrap())
+        + Duration::hours(12)
 }
 
 storage_test! {

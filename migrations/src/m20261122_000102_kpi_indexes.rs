@@ -14,7 +14,11 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
         &["created_at", "source", "subscribed"],
     ),
     // Discounts redeemed per day and kind.
-    ("ix_discounts_redeemed_at_kind", "discounts", &["redeemed_at", "kind"]),
+    (
+        "ix_discounts_redeemed_at_kind",
+        "discounts",
+        &["redeemed_at", "kind"],
+    ),
     // Broadcast deliveries that reached a final state per day.
     (
         "ix_deliveries_state_updated_at",

@@ -64,7 +64,11 @@ mod tests {
 
     #[test]
     fn a_zone_without_clock_changes_is_one_span() {
-        let spans = spans(chrono_tz::Asia::Vladivostok, date(2026, 3, 1), date(2026, 3, 30));
+        let spans = spans(
+            chrono_tz::Asia::Vladivostok,
+            date(2026, 3, 1),
+            date(2026, 3, 30),
+        );
         assert_eq!(spans.len(), 1);
         assert_eq!(spans[0].offset_secs, Some(36_000));
         assert_eq!(spans[0].start.to_rfc3339(), "2026-02-28T14:00:00+00:00");
@@ -74,7 +78,11 @@ mod tests {
     #[test]
     fn a_clock_change_day_stands_alone() {
         // Berlin moves to summer time on 29 March 2026.
-        let spans = spans(chrono_tz::Europe::Berlin, date(2026, 3, 27), date(2026, 3, 31));
+        let spans = spans(
+            chrono_tz::Europe::Berlin,
+            date(2026, 3, 27),
+            date(2026, 3, 31),
+        );
         let shape: Vec<_> = spans
             .iter()
             .map(|s| (s.first.to_string(), s.last.to_string(), s.offset_secs))

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Deserialize;
 
@@ -38,7 +38,12 @@ pub async fn list(
     let limit = page.limit();
     let condition = condition(filter, tz, now)?;
     let total = if page.with_total {
-        Some(Discounts::find().filter(condition.clone()).count(db).await?)
+        Some(
+            Discounts::find()
+                .filter(condition.clone())
+                .count(db)
+                .await?,
+        )
     } else {
         None
     };

@@ -113,8 +113,12 @@ impl TryFrom<discount_tasks::Model> for Progress {
 }
 
 fn failures_of(task: &discount_tasks::Model) -> Result<Vec<Failure>> {
-    serde_json::from_str(&task.failures)
-        .map_err(|e| Error::Internal(format!("discount task {} failures unreadable: {e}", task.id)))
+    serde_json::from_str(&task.failures).map_err(|e| {
+        Error::Internal(format!(
+            "discount task {} failures unreadable: {e}",
+            task.id
+        ))
+    })
 }
 
 /// Checks the request and records the task (state `pending`); [`run`] does the work.
@@ -197,7 +201,10 @@ pub async fn create(
         "discount_task",
         task.id,
     )
-    .change(None::<&()>, Some(&serde_json::json!({ "task": &task, "target": &target })));
+    .change(
+        None::<&()>,
+        Some(&serde_json::json!({ "task": &task, "target": &target })),
+    );
     entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Progress::try_from(task)
@@ -223,6 +230,37 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
     tz: chrono_tz::Tz,
     clock: impl Fn() -> DateTime<Utc>,
 ) -> Result<Progress> {
+    run_chunks(db, key, id, worker, tz, clock, RunLimits::default()).await
+}
+
+/// How a run reads its audience.
+#[derive(Debug, Clone, Copy)]
+pub struct RunLimits {
+    /// Users per chunk (and per transaction).
+    pub chunk: usize,
+    /// Chunks before the run stops with the task still claimed (as a crash would leave it).
+    pub max_chunks: usize,
+}
+
+impl Default for RunLimits {
+    fn default() -> Self {
+        Self {
+            chunk: CHUNK,
+            max_chunks: usize::MAX,
+        }
+    }
+}
+
+/// [`run`] within `limits`.
+pub async fn run_chunks<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    key: &ServerKey,
+    id: i64,
+    worker: &str,
+    tz: chrono_tz::Tz,
+    clock: impl Fn() -> DateTime<Utc>,
+    limits: RunLimits,
+) -> Result<Progress> {
     if !claim(db, id, worker, clock()).await? {
         return progress(db, id).await;
     }
@@ -236,9 +274,9 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
     let mut failures = failures_of(&task)?;
     let mut last = task.last_user_id;
     let created = task.created_at;
-    loop {
+    for _ in 0..limits.max_chunks {
         let now = clock();
-        let chunk = next_chunk(db, &target, last, tz, created).await?;
+        let chunk = next_chunk(db, &target, last, tz, created, limits.chunk.max(1)).await?;
         let Some(new_last) = chunk.iter().map(|(id, _)| *id).max() else {
             finish(db, id, worker, TaskState::Done, None, now).await?;
             return progress(db, id).await;
@@ -279,11 +317,20 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
         let failures_json = serde_json::to_string(&failures)
             .map_err(|e| Error::Internal(format!("cannot store failures: {e}")))?;
         let moved = Tasks::update_many()
-            .col_expr(discount_tasks::Column::Issued, Expr::col(discount_tasks::Column::Issued).add(issued))
-            .col_expr(discount_tasks::Column::Failed, Expr::col(discount_tasks::Column::Failed).add(failed))
+            .col_expr(
+                discount_tasks::Column::Issued,
+                Expr::col(discount_tasks::Column::Issued).add(issued),
+            )
+            .col_expr(
+                discount_tasks::Column::Failed,
+                Expr::col(discount_tasks::Column::Failed).add(failed),
+            )
             .col_expr(discount_tasks::Column::LastUserId, Expr::value(new_last))
             .col_expr(discount_tasks::Column::Failures, Expr::value(failures_json))
-            .col_expr(discount_tasks::Column::ClaimedUntil, Expr::value(now + CLAIM))
+            .col_expr(
+                discount_tasks::Column::ClaimedUntil,
+                Expr::value(now + CLAIM),
+            )
             .col_expr(discount_tasks::Column::UpdatedAt, Expr::value(now))
             .filter(discount_tasks::Column::Id.eq(id))
             .filter(discount_tasks::Column::LastUserId.eq(last))
@@ -298,14 +345,26 @@ pub async fn run<C: ConnectionTrait + TransactionTrait>(
         txn.commit().await?;
         last = new_last;
     }
+    progress(db, id).await
 }
 
 /// Takes the task for `worker` if it is not finished and nobody else holds a live claim.
-async fn claim(db: &impl ConnectionTrait, id: i64, worker: &str, now: DateTime<Utc>) -> Result<bool> {
+async fn claim(
+    db: &impl ConnectionTrait,
+    id: i64,
+    worker: &str,
+    now: DateTime<Utc>,
+) -> Result<bool> {
     let result = Tasks::update_many()
-        .col_expr(discount_tasks::Column::State, Expr::value(TaskState::Running))
+        .col_expr(
+            discount_tasks::Column::State,
+            Expr::value(TaskState::Running),
+        )
         .col_expr(discount_tasks::Column::ClaimedBy, Expr::value(worker))
-        .col_expr(discount_tasks::Column::ClaimedUntil, Expr::value(now + CLAIM))
+        .col_expr(
+            discount_tasks::Column::ClaimedUntil,
+            Expr::value(now + CLAIM),
+        )
         .col_expr(discount_tasks::Column::UpdatedAt, Expr::value(now))
         .filter(discount_tasks::Column::Id.eq(id))
         .filter(discount_tasks::Column::State.is_in([TaskState::Pending, TaskState::Running]))
@@ -336,8 +395,14 @@ async fn finish(
     Tasks::update_many()
         .col_expr(discount_tasks::Column::State, Expr::value(state))
         .col_expr(discount_tasks::Column::Error, Expr::value(error))
-        .col_expr(discount_tasks::Column::ClaimedBy, Expr::value(None::<String>))
-        .col_expr(discount_tasks::Column::ClaimedUntil, Expr::value(None::<DateTime<Utc>>))
+        .col_expr(
+            discount_tasks::Column::ClaimedBy,
+            Expr::value(None::<String>),
+        )
+        .col_expr(
+            discount_tasks::Column::ClaimedUntil,
+            Expr::value(None::<DateTime<Utc>>),
+        )
         .col_expr(discount_tasks::Column::FinishedAt, Expr::value(now))
         .col_expr(discount_tasks::Column::UpdatedAt, Expr::value(now))
         .filter(discount_tasks::Column::Id.eq(id))
@@ -354,10 +419,11 @@ async fn next_chunk(
     last: i64,
     tz: chrono_tz::Tz,
     created: DateTime<Utc>,
+    size: usize,
 ) -> Result<Vec<(i64, Option<String>)>> {
     if let Some(ids) = &target.user_ids {
         let start = ids.partition_point(|id| *id <= last);
-        let wanted = &ids[start..(start + CHUNK).min(ids.len())];
+        let wanted = &ids[start..(start + size).min(ids.len())];
         if wanted.is_empty() {
             return Ok(Vec::new());
         }
@@ -386,7 +452,7 @@ async fn next_chunk(
     // same audience.
     let mut reader = Recipients::new(&filter, Audience::NotBlocked, tz, created)?
         .resume_after(last)
-        .chunk_size(CHUNK as u64);
+        .chunk_size(size as u64);
     Ok(reader
         .next_chunk(db)
         .await?
@@ -403,7 +469,16 @@ pub fn spawn(core: &crate::app::Core, id: i64) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let worker = format!("task-runner-{}", uuid::Uuid::new_v4().simple());
         for attempt in 0..5u32 {
-            match run(&core.db, &core.key, id, &worker, core.timezone, crate::clock::now).await {
+            match run(
+                &core.db,
+                &core.key,
+                id,
+                &worker,
+                core.timezone,
+                crate::clock::now,
+            )
+            .await
+            {
                 Ok(p) => {
                     tracing::info!(task = id, issued = p.issued, failed = p.failed, state = ?p.state, "discount task ended");
                     return;

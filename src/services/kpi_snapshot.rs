@@ -82,7 +82,9 @@ pub async fn get(db: &DatabaseConnection, kv: &Kv, now: DateTime<Utc>) -> Result
 pub async fn refresh(db: &DatabaseConnection, kv: &Kv, now: DateTime<Utc>) -> Result<Snapshot> {
     let snapshot = compute(db, now).await?;
     if let Ok(text) = serde_json::to_string(&snapshot)
-        && let Err(e) = kv.set(KEY, &text, Some(StdDuration::from_secs(86_400))).await
+        && let Err(e) = kv
+            .set(KEY, &text, Some(StdDuration::from_secs(86_400)))
+            .await
     {
         tracing::warn!(error = %e, "kpi snapshot not cached");
     }
@@ -120,7 +122,11 @@ async fn compute(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Snapshot
     for (source, subscribed, blocked, unreachable, n) in groups {
         snapshot.users_total += n;
         snapshot.subscribed += if subscribed { n } else { 0 };
-        snapshot.reachable_subscribers += if subscribed && !blocked && !unreachable { n } else { 0 };
+        snapshot.reachable_subscribers += if subscribed && !blocked && !unreachable {
+            n
+        } else {
+            0
+        };
         snapshot.blocked += if blocked { n } else { 0 };
         snapshot.unreachable += if unreachable { n } else { 0 };
         *by_source.entry(source).or_default() += n;
@@ -129,6 +135,8 @@ async fn compute(db: &DatabaseConnection, now: DateTime<Utc>) -> Result<Snapshot
         .into_iter()
         .map(|(source, users)| SourceCount { source, users })
         .collect();
-    snapshot.by_source.sort_by(|a, b| b.users.cmp(&a.users).then(a.source.cmp(&b.source)));
+    snapshot
+        .by_source
+        .sort_by(|a, b| b.users.cmp(&a.users).then(a.source.cmp(&b.source)));
     Ok(snapshot)
 }

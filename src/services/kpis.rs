@@ -229,7 +229,10 @@ async fn new_users(
 ) -> Result<()> {
     let rows: Vec<(String, Option<String>, bool, i64)> = users::Entity::find()
         .select_only()
-        .expr_as(day_expr(db.get_database_backend(), "created_at", span), "day")
+        .expr_as(
+            day_expr(db.get_database_backend(), "created_at", span),
+            "day",
+        )
         .column(users::Column::Source)
         .column(users::Column::Subscribed)
         .expr_as(Expr::cust("COUNT(*)"), "n")
@@ -267,7 +270,10 @@ async fn issued(
     // `kind IN (all kinds)` lets the database range-scan `ix_discounts_kind_issued_at` per kind.
     let rows: Vec<(String, DiscountKind, i64)> = discounts::Entity::find()
         .select_only()
-        .expr_as(day_expr(db.get_database_backend(), "issued_at", span), "day")
+        .expr_as(
+            day_expr(db.get_database_backend(), "issued_at", span),
+            "day",
+        )
         .column(discounts::Column::Kind)
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .filter(discounts::Column::Kind.is_in(KINDS))
@@ -293,7 +299,10 @@ async fn redeemed(
 ) -> Result<()> {
     let rows: Vec<(String, DiscountKind, i64)> = discounts::Entity::find()
         .select_only()
-        .expr_as(day_expr(db.get_database_backend(), "redeemed_at", span), "day")
+        .expr_as(
+            day_expr(db.get_database_backend(), "redeemed_at", span),
+            "day",
+        )
         .column(discounts::Column::Kind)
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .filter(discounts::Column::RedeemedAt.gte(span.start))
@@ -323,7 +332,10 @@ async fn delivered(
     ];
     let rows: Vec<(String, DeliveryState, i64)> = deliveries::Entity::find()
         .select_only()
-        .expr_as(day_expr(db.get_database_backend(), "updated_at", span), "day")
+        .expr_as(
+            day_expr(db.get_database_backend(), "updated_at", span),
+            "day",
+        )
         .column(deliveries::Column::State)
         .expr_as(Expr::cust("COUNT(*)"), "n")
         .filter(deliveries::Column::State.is_in(finals))

@@ -171,6 +171,11 @@ impl Cursor {
     }
 }
 
+type Compare = fn(SimpleExpr, SimpleExpr) -> SimpleExpr;
+
+/// UTC bounds `[start, end)`, either open.
+pub type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
 /// The condition "after `cursor`" for a list ordered by `id`, or by `(time, id)` when `time` is given.
 /// A cursor of the other shape (from a list sorted another way) is refused.
 ///
@@ -185,22 +190,19 @@ pub fn after<C: ColumnTrait>(
     let Some(cursor) = cursor else {
         return Ok(None);
     };
-    let (beyond, beyond_or_eq): (
-        fn(SimpleExpr, SimpleExpr) -> SimpleExpr,
-        fn(SimpleExpr, SimpleExpr) -> SimpleExpr,
-    ) = match direction {
+    let (beyond, beyond_or_eq): (Compare, Compare) = match direction {
         Direction::Desc => (|a, b| a.lt(b), |a, b| a.lte(b)),
         Direction::Asc => (|a, b| a.gt(b), |a, b| a.gte(b)),
     };
-    let id_beyond = beyond(Expr::col(id), Expr::val(cursor.id).into());
+    let id_beyond = beyond(Expr::col(id.as_column_ref()), Expr::val(cursor.id));
     match (time, cursor.time()?) {
         (None, None) => Ok(Some(Condition::all().add(id_beyond))),
         (Some(col), Some(at)) => Ok(Some(
             Condition::all()
-                .add(beyond_or_eq(Expr::col(col), Expr::val(at).into()))
+                .add(beyond_or_eq(Expr::col(col.as_column_ref()), Expr::val(at)))
                 .add(
                     Condition::any()
-                        .add(beyond(Expr::col(col), Expr::val(at).into()))
+                        .add(beyond(Expr::col(col.as_column_ref()), Expr::val(at)))
                         .add(id_beyond),
                 ),
         )),
@@ -215,7 +217,7 @@ pub fn day_bounds(
     from: Option<NaiveDate>,
     to: Option<NaiveDate>,
     to_field: &str,
-) -> Result<(Option<DateTime<Utc>>, Option<DateTime<Utc>>)> {
+) -> Result<Bounds> {
     if let (Some(from), Some(to)) = (from, to)
         && from > to
     {
@@ -223,7 +225,10 @@ pub fn day_bounds(
     }
     let start = from.map(|d| start_of_day(tz, d));
     let end = to
-        .map(|d| d.succ_opt().ok_or_else(|| Error::invalid(to_field, "out_of_range")))
+        .map(|d| {
+            d.succ_opt()
+                .ok_or_else(|| Error::invalid(to_field, "out_of_range"))
+        })
         .transpose()?
         .map(|d| start_of_day(tz, d));
     Ok((start, end))
@@ -267,7 +272,10 @@ mod tests {
             assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
         }
         for junk in ["", "abc", "1_", "_1", "1_2_3", "9999999999999999999999"] {
-            assert_eq!(Cursor::decode(junk).unwrap_err().code(), "VALIDATION_FAILED");
+            assert_eq!(
+                Cursor::decode(junk).unwrap_err().code(),
+                "VALIDATION_FAILED"
+            );
         }
     }
 
@@ -290,7 +298,9 @@ mod tests {
         assert_eq!(to.unwrap().to_rfc3339(), "2026-03-01T14:00:00+00:00");
         let later = NaiveDate::from_ymd_opt(2026, 3, 2).unwrap();
         assert_eq!(
-            day_bounds(tz, Some(later), Some(day), "to").unwrap_err().code(),
+            day_bounds(tz, Some(later), Some(day), "to")
+                .unwrap_err()
+                .code(),
             "VALIDATION_FAILED"
         );
     }

@@ -145,6 +145,7 @@ pub struct CsvExport {
     filter: RedemptionFilter,
     tz: chrono_tz::Tz,
     after: Option<Cursor>,
+    chunk: u64,
     started: bool,
     done: bool,
 }
@@ -156,9 +157,16 @@ impl CsvExport {
             filter,
             tz,
             after: None,
+            chunk: CSV_CHUNK,
             started: false,
             done: false,
         })
+    }
+
+    /// Reads `rows` rows per chunk instead of [`CSV_CHUNK`].
+    pub fn chunk_size(mut self, rows: u64) -> Self {
+        self.chunk = Ord::max(rows, 1);
+        self
     }
 
     /// The next piece of the file (the header comes with the first), or `None` at the end.
@@ -166,13 +174,21 @@ impl CsvExport {
         if self.done {
             return Ok(None);
         }
-        let rows = rows(db, &self.filter, self.tz, self.after, Direction::Desc, CSV_CHUNK).await?;
+        let rows = rows(
+            db,
+            &self.filter,
+            self.tz,
+            self.after,
+            Direction::Desc,
+            self.chunk,
+        )
+        .await?;
         let mut out = String::new();
         if !self.started {
             self.started = true;
             out.push_str(CSV_HEADER);
         }
-        if (rows.len() as u64) < CSV_CHUNK {
+        if (rows.len() as u64) < self.chunk {
             self.done = true;
         }
         self.after = rows.last().map(cursor_of);

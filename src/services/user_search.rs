@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::{Deserialize, Serialize};
 
@@ -93,14 +93,19 @@ pub fn condition(filter: &UserFilter, tz: chrono_tz::Tz) -> Result<Condition> {
         all = all.add(users::Column::Subscribed.eq(subscribed));
     }
     if let Some(language) = &filter.language {
-        let language =
-            Language::from_code(language).ok_or_else(|| Error::invalid("language", "unknown_language"))?;
+        let language = Language::from_code(language)
+            .ok_or_else(|| Error::invalid("language", "unknown_language"))?;
         all = all.add(users::Column::Language.eq(language.code()));
     }
     if let Some(source) = &filter.source {
         all = all.add(users::Column::Source.eq(source.trim()));
     }
-    let (from, to) = listing::day_bounds(tz, filter.registered_from, filter.registered_to, "registered_to")?;
+    let (from, to) = listing::day_bounds(
+        tz,
+        filter.registered_from,
+        filter.registered_to,
+        "registered_to",
+    )?;
     if let Some(from) = from {
         all = all.add(users::Column::CreatedAt.gte(from));
     }
@@ -133,8 +138,7 @@ fn search(q: &str) -> Result<Condition> {
         .collect();
     let pattern = || LikeExpr::new(format!("%{escaped}%")).escape('\\');
     // `@name` finds the username `name`.
-    let username =
-        LikeExpr::new(format!("%{}%", escaped.trim_start_matches('@'))).escape('\\');
+    let username = LikeExpr::new(format!("%{}%", escaped.trim_start_matches('@'))).escape('\\');
     let mut any = Condition::any()
         .add(Expr::col(users::Column::FirstName).like(pattern()))
         .add(Expr::col(users::Column::LastName).like(pattern()))

@@ -93,13 +93,15 @@ impl MessageContent {
         if let Some(media) = &self.media {
             match (&media.url, &media.file_id) {
                 (Some(url), None) => {
-                    if check_url(url, false).is_err() || !url.starts_with("https://") {
+                    if !url_ok(url, false) || !url.starts_with("https://") {
                         bad("media.url".into(), "invalid_url".into());
                     }
                 }
                 (None, Some(id)) => {
                     let ok = (1..=255).contains(&id.len())
-                        && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+                        && id
+                            .bytes()
+                            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
                     if !ok {
                         bad("media.file_id".into(), "invalid_file_id".into());
                     }
@@ -117,7 +119,7 @@ impl MessageContent {
             } else if len > 64 {
                 bad(format!("buttons[{i}].text"), "too_long".into());
             }
-            if check_url(&button.url, true).is_err() {
+            if !url_ok(&button.url, true) {
                 bad(format!("buttons[{i}].url"), "invalid_url".into());
             }
         }
@@ -138,17 +140,22 @@ impl MessageContent {
     }
 }
 
-/// A URL Telegram accepts in a button or a link: `http`/`https` with a host, or (when `tg_allowed`)
-/// `tg://…`; at most 2048 bytes, no spaces or control characters.
-pub fn check_url(text: &str, tg_allowed: bool) -> Result<(), ()> {
-    if text.is_empty() || text.len() > 2048 || text.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(());
+/// Whether Telegram accepts `text` as the URL of a button or a link: `http`/`https` with a host, or
+/// (when `tg_allowed`) `tg://…`; at most 2048 bytes, no spaces or control characters.
+pub fn url_ok(text: &str, tg_allowed: bool) -> bool {
+    if text.is_empty()
+        || text.len() > 2048
+        || text.chars().any(|c| c.is_whitespace() || c.is_control())
+    {
+        return false;
     }
-    let url = url::Url::parse(text).map_err(drop)?;
+    let Ok(url) = url::Url::parse(text) else {
+        return false;
+    };
     match url.scheme() {
-        "http" | "https" if url.host_str().is_some_and(|h| !h.is_empty()) => Ok(()),
-        "tg" if tg_allowed => Ok(()),
-        _ => Err(()),
+        "http" | "https" => url.host_str().is_some_and(|h| !h.is_empty()),
+        "tg" => tg_allowed,
+        _ => false,
     }
 }
 
@@ -162,7 +169,9 @@ mod tests {
 
     fn fields(content: &MessageContent) -> Vec<(String, String)> {
         match content.validate() {
-            Err(Error::Validation(errors)) => errors.into_iter().map(|e| (e.field, e.reason)).collect(),
+            Err(Error::Validation(errors)) => {
+                errors.into_iter().map(|e| (e.field, e.reason)).collect()
+            }
             other => panic!("expected a validation error, got {other:?}"),
         }
     }
@@ -200,7 +209,10 @@ mod tests {
             "variants": { "ru": { "text": "a".repeat(MAX_CAPTION + 1) } },
             "media": { "kind": "photo", "file_id": "AgACAgIAAxkBAAI" }
         }));
-        assert_eq!(fields(&long_caption), [("variants.ru.text".into(), "too_long".into())]);
+        assert_eq!(
+            fields(&long_caption),
+            [("variants.ru.text".into(), "too_long".into())]
+        );
         let empty = content(serde_json::json!({ "variants": {} }));
         assert_eq!(fields(&empty), [("variants".into(), "required".into())]);
     }

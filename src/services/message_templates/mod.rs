@@ -89,8 +89,13 @@ pub async fn create(
     .await
     .map_err(name_taken)?;
     let template = MessageTemplate::try_from(row)?;
-    let mut entry = Entry::new(actor, "message_template.create", "message_template", template.id)
-        .change(None::<&()>, Some(&template));
+    let mut entry = Entry::new(
+        actor,
+        "message_template.create",
+        "message_template",
+        template.id,
+    )
+    .change(None::<&()>, Some(&template));
     entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(template)

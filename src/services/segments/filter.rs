@@ -143,8 +143,12 @@ impl SegmentFilter {
         if !self.sources.is_empty() {
             all = all.add(users::Column::Source.is_in(self.sources.clone()));
         }
-        let (from, to) =
-            listing::day_bounds(tz, self.registered_from, self.registered_to, "registered_to")?;
+        let (from, to) = listing::day_bounds(
+            tz,
+            self.registered_from,
+            self.registered_to,
+            "registered_to",
+        )?;
         if let Some(from) = from {
             all = all.add(users::Column::CreatedAt.gte(from));
         }

@@ -152,12 +152,9 @@ pub async fn list(db: &impl ConnectionTrait, page: &PageRequest) -> Result<Page<
         None
     };
     let mut query = Segments::find();
-    if let Some(after) = listing::after(
-        page.position()?,
-        None,
-        segments::Column::Id,
-        page.direction,
-    )? {
+    if let Some(after) =
+        listing::after(page.position()?, None, segments::Column::Id, page.direction)?
+    {
         query = query.filter(after);
     }
     let rows = query

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
-    QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 
@@ -118,7 +118,10 @@ impl Recipients {
     }
 
     /// The next chunk, or `None` when the audience is exhausted.
-    pub async fn next_chunk(&mut self, db: &impl ConnectionTrait) -> Result<Option<Vec<Recipient>>> {
+    pub async fn next_chunk(
+        &mut self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Option<Vec<Recipient>>> {
         if self.done {
             return Ok(None);
         }
