@@ -32,6 +32,15 @@ pub struct Config {
     pub owner_telegram_id: Option<i64>,
     /// `DVORIK_LOG`: the tracing filter.
     pub log: String,
+    /// `DVORIK_JWT_SECRET`: the admin API's token signing key (≥ 32 characters); `None` derives it
+    /// from the server key.
+    pub jwt_secret: Option<Secret<String>>,
+    /// `DVORIK_API_RATE_PER_IP`: admin API requests per minute from one IP address (0: no limit).
+    pub api_rate_per_ip: u32,
+    /// `DVORIK_API_RATE_PER_TOKEN`: admin API requests per minute with one access token (0: no limit).
+    pub api_rate_per_token: u32,
+    /// `DVORIK_API_LOGIN_RATE_PER_IP`: sign-in attempts (token exchange, refresh) per minute from one IP.
+    pub api_login_rate_per_ip: u32,
 }
 
 /// A variable that is set but cannot be used.
@@ -86,6 +95,15 @@ impl Config {
                 "must have at least 32 characters",
             ));
         }
+        let jwt_secret = get("DVORIK_JWT_SECRET");
+        if let Some(secret) = &jwt_secret
+            && secret.len() < crate::secret::MIN_KEY_LEN
+        {
+            return Err(invalid(
+                "DVORIK_JWT_SECRET",
+                "must have at least 32 characters (256 bits)",
+            ));
+        }
         Ok(Self {
             database_url: Secret::new(database_url),
             db_max_connections: parse(&get, "DVORIK_DB_MAX_CONNECTIONS", 10)?,
@@ -107,6 +125,10 @@ impl Config {
                 })
                 .transpose()?,
             log: get("DVORIK_LOG").unwrap_or_else(|| "info".into()),
+            jwt_secret: jwt_secret.map(Secret::new),
+            api_rate_per_ip: parse(&get, "DVORIK_API_RATE_PER_IP", 600)?,
+            api_rate_per_token: parse(&get, "DVORIK_API_RATE_PER_TOKEN", 300)?,
+            api_login_rate_per_ip: parse(&get, "DVORIK_API_LOGIN_RATE_PER_IP", 10)?,
         })
     }
 
@@ -161,6 +183,15 @@ mod tests {
         assert_eq!(c.http_addr.to_string(), "127.0.0.1:8080");
         assert_eq!(c.timezone, chrono_tz::Asia::Vladivostok);
         assert_eq!(c.redis_prefix, "dvorik:");
+        assert!(c.jwt_secret.is_none(), "derived from the server key");
+        assert_eq!(
+            (
+                c.api_rate_per_ip,
+                c.api_rate_per_token,
+                c.api_login_rate_per_ip
+            ),
+            (600, 300, 10)
+        );
     }
 
     #[test]
@@ -172,13 +203,15 @@ mod tests {
             ("DVORIK_HTTP_ADDR", "0.0.0.0:9000"),
             ("DVORIK_OWNER_TELEGRAM_ID", "42"),
             ("DVORIK_TIMEZONE", "Europe/Moscow"),
+            ("DVORIK_JWT_SECRET", "jwt-secret-jwt-secret-jwt-secret-0"),
         ])
         .unwrap();
         assert!(!c.is_sqlite());
         assert_eq!(c.owner_telegram_id, Some(42));
         assert_eq!(c.timezone, chrono_tz::Europe::Moscow);
         let printed = format!("{c:?}");
-        for secret in ["pa55word", "redispass", "0123456789abcdef"] {
+        assert!(c.jwt_secret.is_some());
+        for secret in ["pa55word", "redispass", "0123456789abcdef", "jwt-secret"] {
             assert!(!printed.contains(secret), "{secret} leaked in {printed}");
         }
     }
@@ -193,6 +226,8 @@ mod tests {
             ("DVORIK_TIMEZONE", "Mars/Olympus"),
             ("DVORIK_OWNER_TELEGRAM_ID", "alice"),
             ("DVORIK_DB_MAX_CONNECTIONS", "-1"),
+            ("DVORIK_JWT_SECRET", "too-short"),
+            ("DVORIK_API_RATE_PER_IP", "many"),
         ] {
             let err = config(&[(var, value)]).unwrap_err();
             assert_eq!(err.var, var);

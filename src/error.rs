@@ -69,6 +69,51 @@ pub enum Error {
     DiscountTaskNotFound,
     #[error("unknown setting {0}")]
     SettingUnknown(String),
+    // The admin API: authentication, roles and the HTTP protocol.
+    #[error("authentication is required")]
+    AuthRequired,
+    #[error("the access token is malformed")]
+    TokenMalformed,
+    #[error("the access token uses an algorithm other than HS256")]
+    TokenAlgorithmInvalid,
+    #[error("the access token's signature is invalid")]
+    TokenSignatureInvalid,
+    #[error("the access token has expired")]
+    TokenExpired,
+    #[error("the access token is meant for another audience")]
+    TokenAudienceInvalid,
+    #[error("the access token comes from another issuer")]
+    TokenIssuerInvalid,
+    #[error("the token is not an access token")]
+    TokenTypeInvalid,
+    #[error("the refresh token is unknown, revoked or expired")]
+    RefreshTokenInvalid,
+    #[error("the refresh token was already used; the session is revoked")]
+    RefreshTokenReused,
+    #[error("the admin is switched off")]
+    AdminInactive,
+    #[error("the admin's role does not allow this")]
+    Forbidden,
+    #[error("at least one active owner must remain")]
+    AdminLastOwner,
+    #[error("no such route")]
+    RouteNotFound,
+    #[error("the route does not accept this method")]
+    MethodNotAllowed,
+    #[error("the body is not valid JSON: {0}")]
+    MalformedJson(String),
+    #[error("the body must be application/json")]
+    UnsupportedMediaType,
+    #[error("the body is too large")]
+    PayloadTooLarge,
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("the idempotency key was used with a different request")]
+    IdempotencyKeyReused,
+    #[error("a request with this idempotency key is still being processed")]
+    IdempotencyKeyInProgress,
+    #[error("a dependency (database or key-value store) is unavailable")]
+    NotReady,
     #[error("the shared state store is unavailable: {0}")]
     KvUnavailable(String),
     #[error("database error: {0}")]
@@ -106,6 +151,28 @@ impl Error {
         "MESSAGE_TEMPLATE_NAME_TAKEN",
         "DISCOUNT_TASK_NOT_FOUND",
         "SETTING_UNKNOWN",
+        "AUTH_REQUIRED",
+        "TOKEN_MALFORMED",
+        "TOKEN_ALGORITHM_INVALID",
+        "TOKEN_SIGNATURE_INVALID",
+        "TOKEN_EXPIRED",
+        "TOKEN_AUDIENCE_INVALID",
+        "TOKEN_ISSUER_INVALID",
+        "TOKEN_TYPE_INVALID",
+        "REFRESH_TOKEN_INVALID",
+        "REFRESH_TOKEN_REUSED",
+        "ADMIN_INACTIVE",
+        "FORBIDDEN",
+        "ADMIN_LAST_OWNER",
+        "ROUTE_NOT_FOUND",
+        "METHOD_NOT_ALLOWED",
+        "MALFORMED_JSON",
+        "UNSUPPORTED_MEDIA_TYPE",
+        "PAYLOAD_TOO_LARGE",
+        "RATE_LIMITED",
+        "IDEMPOTENCY_KEY_REUSED",
+        "IDEMPOTENCY_KEY_IN_PROGRESS",
+        "NOT_READY",
         "KV_UNAVAILABLE",
         "DATABASE_ERROR",
         "INTERNAL",
@@ -140,6 +207,28 @@ impl Error {
             Self::MessageTemplateNameTaken => "MESSAGE_TEMPLATE_NAME_TAKEN",
             Self::DiscountTaskNotFound => "DISCOUNT_TASK_NOT_FOUND",
             Self::SettingUnknown(_) => "SETTING_UNKNOWN",
+            Self::AuthRequired => "AUTH_REQUIRED",
+            Self::TokenMalformed => "TOKEN_MALFORMED",
+            Self::TokenAlgorithmInvalid => "TOKEN_ALGORITHM_INVALID",
+            Self::TokenSignatureInvalid => "TOKEN_SIGNATURE_INVALID",
+            Self::TokenExpired => "TOKEN_EXPIRED",
+            Self::TokenAudienceInvalid => "TOKEN_AUDIENCE_INVALID",
+            Self::TokenIssuerInvalid => "TOKEN_ISSUER_INVALID",
+            Self::TokenTypeInvalid => "TOKEN_TYPE_INVALID",
+            Self::RefreshTokenInvalid => "REFRESH_TOKEN_INVALID",
+            Self::RefreshTokenReused => "REFRESH_TOKEN_REUSED",
+            Self::AdminInactive => "ADMIN_INACTIVE",
+            Self::Forbidden => "FORBIDDEN",
+            Self::AdminLastOwner => "ADMIN_LAST_OWNER",
+            Self::RouteNotFound => "ROUTE_NOT_FOUND",
+            Self::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Self::MalformedJson(_) => "MALFORMED_JSON",
+            Self::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Self::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::IdempotencyKeyReused => "IDEMPOTENCY_KEY_REUSED",
+            Self::IdempotencyKeyInProgress => "IDEMPOTENCY_KEY_IN_PROGRESS",
+            Self::NotReady => "NOT_READY",
             Self::KvUnavailable(_) => "KV_UNAVAILABLE",
             Self::Database(_) => "DATABASE_ERROR",
             Self::Internal(_) => "INTERNAL",
@@ -155,7 +244,7 @@ impl Error {
     pub fn is_internal(&self) -> bool {
         matches!(
             self,
-            Self::KvUnavailable(_) | Self::Database(_) | Self::Internal(_)
+            Self::NotReady | Self::KvUnavailable(_) | Self::Database(_) | Self::Internal(_)
         )
     }
 

@@ -11,7 +11,7 @@ use dvorik::services::audit::Actor;
 use dvorik::services::discount_list::{self, DiscountFilter};
 use dvorik::services::discount_tasks::{self, BulkIssueInput, BulkTarget, RunLimits};
 use dvorik::services::discounts::{DiscountState, ManualDiscount};
-use dvorik::services::listing::PageRequest;
+use dvorik::services::paging::{Direction, PageRequest};
 use dvorik::services::segments::{self, SegmentFilter, SegmentInput};
 use dvorik::services::templates::DiscountKind;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect, Set};
@@ -56,7 +56,7 @@ storage_test! {
         let list = |filter: DiscountFilter| {
             let db = t.db.clone();
             async move {
-                let page = discount_list::list(&db, &filter, &PageRequest { with_total: true, ..Default::default() }, TZ, now).await.unwrap();
+                let page = discount_list::list(&db, &filter, &PageRequest { include_total: true, direction: Direction::Desc, ..Default::default() }, TZ, now).await.unwrap();
                 assert_eq!(page.total, Some(page.items.len() as u64));
                 page.items.into_iter().map(|d| d.id).collect::<Vec<_>>()
             }
@@ -83,7 +83,7 @@ storage_test! {
         let blocked = fixtures::user_with(&t.db, 50, "blocked", now, |u| u.blocked = Set(true)).await;
         let mut target = ids.clone();
         target.extend([blocked.id, 999_999, ids[0]]);
-        let task = discount_tasks::create(&t.db, &input(BulkTarget::Users(target)), admin.id, None, TZ, now).await.unwrap();
+        let task = discount_tasks::create(&t.db, &input(BulkTarget::Users(target)), admin.id, TZ, now).await.unwrap();
         assert_eq!((task.state, task.total), (TaskState::Pending, 7), "duplicates count once");
         let done = discount_tasks::run_chunks(&t.db, &t.key, task.id, "w1", TZ, || now, RunLimits { chunk: 2, max_chunks: usize::MAX }).await.unwrap();
         assert_eq!((done.state, done.issued, done.failed), (TaskState::Done, 5, 2));
@@ -109,7 +109,7 @@ storage_test! {
         for i in 0..7 {
             ids.push(fixtures::user(&t.db, 10 + i, now).await.id);
         }
-        let task = discount_tasks::create(&t.db, &input(BulkTarget::Users(ids.clone())), admin.id, None, TZ, now).await.unwrap();
+        let task = discount_tasks::create(&t.db, &input(BulkTarget::Users(ids.clone())), admin.id, TZ, now).await.unwrap();
         let limits = |max_chunks| RunLimits { chunk: 3, max_chunks };
         // The first runner handles one chunk, then "dies" holding its claim.
         let first = discount_tasks::run_chunks(&t.db, &t.key, task.id, "dead", TZ, || now, limits(1)).await.unwrap();
@@ -137,18 +137,18 @@ storage_test! {
         fixtures::user(&t.db, 2, now).await;
         fixtures::user_with(&t.db, 3, "en-blocked", now, |u| { u.language = Set("en".into()); u.blocked = Set(true); }).await;
         let en2 = fixtures::user_with(&t.db, 4, "en2", now, |u| u.language = Set("en".into())).await;
-        let segment = segments::create(&t.db, &SegmentInput { name: "English".into(), filter: SegmentFilter { languages: vec!["en".into()], ..Default::default() } }, Actor::admin(admin.id), None, now).await.unwrap();
-        let task = discount_tasks::create(&t.db, &input(BulkTarget::Segment(segment.id)), admin.id, None, TZ, now).await.unwrap();
+        let segment = segments::create(&t.db, &SegmentInput { name: "English".into(), filter: SegmentFilter { languages: vec!["en".into()], ..Default::default() } }, Actor::admin(admin.id), now).await.unwrap();
+        let task = discount_tasks::create(&t.db, &input(BulkTarget::Segment(segment.id)), admin.id, TZ, now).await.unwrap();
         assert_eq!(task.total, 2);
         let done = discount_tasks::run(&t.db, &t.key, task.id, "w", TZ, || now).await.unwrap();
         assert_eq!((done.state, done.issued, done.failed), (TaskState::Done, 2, 0));
         assert_eq!(per_user(&t.db).await, [(en1.id, 1), (en2.id, 1)]);
-        let missing = discount_tasks::create(&t.db, &input(BulkTarget::Segment(777)), admin.id, None, TZ, now).await.unwrap_err();
+        let missing = discount_tasks::create(&t.db, &input(BulkTarget::Segment(777)), admin.id, TZ, now).await.unwrap_err();
         assert_eq!(missing.code(), "SEGMENT_NOT_FOUND");
-        let empty = discount_tasks::create(&t.db, &input(BulkTarget::Users(vec![])), admin.id, None, TZ, now).await.unwrap_err();
+        let empty = discount_tasks::create(&t.db, &input(BulkTarget::Users(vec![])), admin.id, TZ, now).await.unwrap_err();
         assert_eq!(empty.code(), "VALIDATION_FAILED");
         let bad_days = BulkIssueInput { validity_days: 0, ..input(BulkTarget::Users(vec![en1.id])) };
-        assert_eq!(discount_tasks::create(&t.db, &bad_days, admin.id, None, TZ, now).await.unwrap_err().code(), "VALIDATION_FAILED");
+        assert_eq!(discount_tasks::create(&t.db, &bad_days, admin.id, TZ, now).await.unwrap_err().code(), "VALIDATION_FAILED");
         let audits = dvorik::entity::audit_log::Entity::find()
             .filter(dvorik::entity::audit_log::Column::Action.eq("discount_task.create"))
             .count(&t.db).await.unwrap();
@@ -166,7 +166,7 @@ storage_test! {
         for i in 0..20 {
             ids.push(fixtures::user(&t.db, 10 + i, now).await.id);
         }
-        let task = discount_tasks::create(&t.db, &input(BulkTarget::Users(ids.clone())), admin.id, None, TZ, now).await.unwrap();
+        let task = discount_tasks::create(&t.db, &input(BulkTarget::Users(ids.clone())), admin.id, TZ, now).await.unwrap();
         let runners: Vec<_> = (0..4)
             .map(|i| {
                 let (db, key) = (t.db.clone(), t.key.clone());

@@ -9,14 +9,14 @@ use dvorik::domain::Birthday;
 use dvorik::entity::{audit_log, users};
 use dvorik::services::audit::Actor;
 use dvorik::services::discounts::ManualDiscount;
-use dvorik::services::listing::{Direction, PageRequest};
+use dvorik::services::paging::{Cursor, Direction, PageRequest};
 use dvorik::services::user_search::{self, UserFilter, UserSort};
 use dvorik::services::{discounts, user_admin};
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Vladivostok;
 
-fn ids(page: &dvorik::services::listing::Page<users::Model>) -> Vec<i64> {
+fn ids(page: &dvorik::services::paging::Page<users::Model>) -> Vec<i64> {
     page.items.iter().map(|u| u.id).collect()
 }
 
@@ -32,15 +32,15 @@ storage_test! {
         }
         for sort in [UserSort::Id, UserSort::CreatedAt, UserSort::LastActivity] {
             for direction in [Direction::Desc, Direction::Asc] {
-                let mut request = PageRequest { limit: Some(3), direction, with_total: true, ..Default::default() };
+                let mut request = PageRequest { limit: 3, direction, include_total: true, ..Default::default() };
                 let mut seen = Vec::new();
                 loop {
                     let page = user_search::list(&t.db, &UserFilter::default(), sort, &request, TZ).await.unwrap();
                     assert_eq!(page.total, Some(7));
                     assert!(page.items.len() <= 3);
                     seen.extend(ids(&page));
-                    match page.next_cursor {
-                        Some(cursor) => request = request.after(&cursor),
+                    match page.next {
+                        Some(cursor) => request.after = Some(cursor),
                         None => break,
                     }
                 }
@@ -56,7 +56,7 @@ storage_test! {
                 }
             }
         }
-        let junk = PageRequest { cursor: Some("not-a-cursor".into()), ..Default::default() };
+        let junk = PageRequest { after: Some(Cursor { sort: "-id".into(), id: 1, key: None }), ..Default::default() };
         let err = user_search::list(&t.db, &UserFilter::default(), UserSort::Id, &junk, TZ).await.unwrap_err();
         assert_eq!(err.code(), "VALIDATION_FAILED");
     }
@@ -144,27 +144,27 @@ storage_test! {
         let now = t.now();
         let user = fixtures::user(&t.db, 1, now).await;
         let admin = fixtures::owner(&t.db, 9, now).await;
-        let blocked = user_admin::set_blocked(&t.db, user.id, true, Actor::admin(admin.id), Some("req-1".into()), now).await.unwrap();
+        let blocked = dvorik::services::audit::in_request("req-1".into(), user_admin::set_blocked(&t.db, user.id, true, Actor::admin(admin.id), now)).await.unwrap();
         assert!(blocked.blocked);
         assert_eq!(user_admin::ensure_not_blocked(&blocked).unwrap_err().code(), "USER_BLOCKED");
-        user_admin::set_blocked(&t.db, user.id, true, Actor::admin(admin.id), None, now).await.unwrap();
+        user_admin::set_blocked(&t.db, user.id, true, Actor::admin(admin.id), now).await.unwrap();
         let audits = audit_log::Entity::find().filter(audit_log::Column::Action.eq("user.block")).all(&t.db).await.unwrap();
         assert_eq!(audits.len(), 1, "a repeated block changes nothing");
         assert_eq!(audits[0].request_id.as_deref(), Some("req-1"));
         assert_eq!(audits[0].actor_id, Some(admin.id));
 
         let manual = ManualDiscount { user_id: user.id, value: fixtures::percent("5"), validity_days: 5, admin_id: admin.id, note: None };
-        let err = user_admin::issue_discount(&t.db, &t.key, &manual, None, now).await.unwrap_err();
+        let err = user_admin::issue_discount(&t.db, &t.key, &manual, now).await.unwrap_err();
         assert_eq!(err.code(), "USER_BLOCKED");
         assert_eq!(dvorik::entity::discounts::Entity::find().count(&t.db).await.unwrap(), 0);
 
-        let unblocked = user_admin::set_blocked(&t.db, user.id, false, Actor::admin(admin.id), None, now).await.unwrap();
+        let unblocked = user_admin::set_blocked(&t.db, user.id, false, Actor::admin(admin.id), now).await.unwrap();
         assert!(!unblocked.blocked);
-        let issued = user_admin::issue_discount(&t.db, &t.key, &manual, None, now).await.unwrap();
+        let issued = user_admin::issue_discount(&t.db, &t.key, &manual, now).await.unwrap();
         assert_eq!(issued.discount.issued_by_admin_id, Some(admin.id));
         let issue_audit = audit_log::Entity::find().filter(audit_log::Column::Action.eq("discount.issue")).one(&t.db).await.unwrap().unwrap();
         assert!(!issue_audit.after.unwrap().contains(issued.code.expose()), "the code never reaches the audit log");
-        assert_eq!(user_admin::set_blocked(&t.db, 999, true, Actor::admin(admin.id), None, now).await.unwrap_err().code(), "USER_NOT_FOUND");
+        assert_eq!(user_admin::set_blocked(&t.db, 999, true, Actor::admin(admin.id), now).await.unwrap_err().code(), "USER_NOT_FOUND");
     }
 }
 
@@ -176,7 +176,7 @@ storage_test! {
         let first = Birthday { day: 1, month: 5, year: None };
         dvorik::services::users::set_birthday(&t.db, user.id, first, now - Duration::days(30)).await.unwrap();
         let fixed = Birthday { day: 2, month: 5, year: Some(1990) };
-        let after = user_admin::correct_birthday(&t.db, user.id, Some(fixed), Actor::admin(admin.id), None, now).await.unwrap();
+        let after = user_admin::correct_birthday(&t.db, user.id, Some(fixed), Actor::admin(admin.id), now).await.unwrap();
         assert_eq!(dvorik::services::users::birthday_of(&after), Some(fixed));
         assert_eq!(after.birthday_set_at, Some(now - Duration::days(30)));
         let audit = audit_log::Entity::find().filter(audit_log::Column::Action.eq("user.birthday_correct")).one(&t.db).await.unwrap().unwrap();
@@ -184,9 +184,9 @@ storage_test! {
         assert_eq!(audit.after.as_deref(), Some(r#"{"day":2,"month":5,"year":1990}"#));
 
         let bad = Birthday { day: 31, month: 2, year: None };
-        let err = user_admin::correct_birthday(&t.db, user.id, Some(bad), Actor::admin(admin.id), None, now).await.unwrap_err();
+        let err = user_admin::correct_birthday(&t.db, user.id, Some(bad), Actor::admin(admin.id), now).await.unwrap_err();
         assert_eq!(err.code(), "VALIDATION_FAILED");
-        let cleared = user_admin::correct_birthday(&t.db, user.id, None, Actor::admin(admin.id), None, now).await.unwrap();
+        let cleared = user_admin::correct_birthday(&t.db, user.id, None, Actor::admin(admin.id), now).await.unwrap();
         assert_eq!(dvorik::services::users::birthday_of(&cleared), None);
         assert_eq!(cleared.birthday_set_at, None);
     }

@@ -7,7 +7,7 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use common::fixtures;
 use dvorik::services::audit::Actor;
 use dvorik::services::discounts::ManualDiscount;
-use dvorik::services::listing::PageRequest;
+use dvorik::services::paging::{Direction, PageRequest};
 use dvorik::services::redemption_log::{self, CsvExport, RedemptionFilter};
 use dvorik::services::stores::StoreInput;
 use dvorik::services::templates::DiscountKind;
@@ -116,7 +116,7 @@ storage_test! {
         let list = |filter: RedemptionFilter| {
             let db = t.db.clone();
             async move {
-                let page = redemption_log::list(&db, &filter, &PageRequest { with_total: true, ..Default::default() }, TZ).await.unwrap();
+                let page = redemption_log::list(&db, &filter, &PageRequest { include_total: true, direction: Direction::Desc, ..Default::default() }, TZ).await.unwrap();
                 assert_eq!(page.total, Some(page.items.len() as u64));
                 page.items.into_iter().map(|row| row.id).collect::<Vec<_>>()
             }
@@ -128,8 +128,9 @@ storage_test! {
         let march_3 = NaiveDate::from_ymd_opt(2026, 3, 3);
         assert_eq!(list(RedemptionFilter { from: march_3, to: march_3, ..Default::default() }).await, [r[3], r[2]], "23:30 local is still 3 March");
         assert_eq!(list(RedemptionFilter { to: NaiveDate::from_ymd_opt(2026, 3, 1), ..Default::default() }).await, [r[0]]);
-        let page = redemption_log::list(&t.db, &RedemptionFilter::default(), &PageRequest::first(3), TZ).await.unwrap();
-        let rest = redemption_log::list(&t.db, &RedemptionFilter::default(), &PageRequest::first(3).after(page.next_cursor.as_deref().unwrap()), TZ).await.unwrap();
+        let first = PageRequest { limit: 3, direction: Direction::Desc, ..Default::default() };
+        let page = redemption_log::list(&t.db, &RedemptionFilter::default(), &first, TZ).await.unwrap();
+        let rest = redemption_log::list(&t.db, &RedemptionFilter::default(), &PageRequest { after: page.next.clone(), ..first }, TZ).await.unwrap();
         assert_eq!(rest.items.iter().map(|row| row.id).collect::<Vec<_>>(), [r[0]]);
         let row = &page.items[0];
         assert_eq!((row.cashier_id, row.cashier_name.as_deref(), row.kind), (shop.cashier_b, Some("=Ольга"), DiscountKind::Subscription));
@@ -149,7 +150,8 @@ storage_test! {
         let lines: Vec<&str> = csv.split("\r\n").collect();
         assert_eq!(lines[0], redemption_log::CSV_HEADER.trim_end());
         assert_eq!(lines.len(), 6, "header, four rows, and the empty tail after the last CRLF");
-        let rows = redemption_log::list(&t.db, &RedemptionFilter::default(), &PageRequest::default(), TZ).await.unwrap().items;
+        let newest = PageRequest { direction: Direction::Desc, ..Default::default() };
+        let rows = redemption_log::list(&t.db, &RedemptionFilter::default(), &newest, TZ).await.unwrap().items;
         assert_eq!(rows[0].id, shop.redemptions[3]);
         assert_eq!(
             lines[1],

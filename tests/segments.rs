@@ -8,7 +8,7 @@ use common::fixtures;
 use dvorik::entity::audit_log;
 use dvorik::services::audit::Actor;
 use dvorik::services::discounts::{self, ManualDiscount};
-use dvorik::services::listing::PageRequest;
+use dvorik::services::paging::PageRequest;
 use dvorik::services::segments::{self, Audience, Recipients, SegmentFilter, SegmentInput};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, Set};
 
@@ -141,25 +141,25 @@ storage_test! {
         let admin = fixtures::owner(&t.db, 99, now).await;
         fixtures::user_with(&t.db, 1, "u", now, |u| u.subscribed = Set(true)).await;
         let input = SegmentInput { name: "  Подписчики ".into(), filter: SegmentFilter { subscribed: Some(true), ..Default::default() } };
-        let segment = segments::create(&t.db, &input, Actor::admin(admin.id), None, now).await.unwrap();
+        let segment = segments::create(&t.db, &input, Actor::admin(admin.id), now).await.unwrap();
         assert_eq!(segment.name, "Подписчики");
         assert_eq!(segments::get(&t.db, segment.id).await.unwrap().filter, input.filter);
         let count = segments::count_saved(&t.db, segment.id, TZ, now).await.unwrap();
         assert_eq!((count.matching, count.reachable), (1, 1));
 
         let bad = SegmentInput { name: "x".into(), filter: SegmentFilter { languages: vec!["fr".into()], ..Default::default() } };
-        let err = segments::update(&t.db, segment.id, &bad, Actor::admin(admin.id), None, now).await.unwrap_err();
+        let err = segments::update(&t.db, segment.id, &bad, Actor::admin(admin.id), now).await.unwrap_err();
         let dvorik::Error::Validation(fields) = err else { panic!("expected a validation error") };
         assert_eq!(fields[0].field, "languages[0]");
 
         let renamed = SegmentInput { name: "Все".into(), filter: SegmentFilter::default() };
-        segments::update(&t.db, segment.id, &renamed, Actor::admin(admin.id), None, now).await.unwrap();
+        segments::update(&t.db, segment.id, &renamed, Actor::admin(admin.id), now).await.unwrap();
         let page = segments::list(&t.db, &PageRequest::default()).await.unwrap();
         assert_eq!(page.items.len(), 1);
         assert_eq!(page.items[0].name, "Все");
-        segments::delete(&t.db, segment.id, Actor::admin(admin.id), None, now).await.unwrap();
+        segments::delete(&t.db, segment.id, Actor::admin(admin.id), now).await.unwrap();
         assert_eq!(segments::get(&t.db, segment.id).await.unwrap_err().code(), "SEGMENT_NOT_FOUND");
-        assert_eq!(segments::delete(&t.db, segment.id, Actor::admin(admin.id), None, now).await.unwrap_err().code(), "SEGMENT_NOT_FOUND");
+        assert_eq!(segments::delete(&t.db, segment.id, Actor::admin(admin.id), now).await.unwrap_err().code(), "SEGMENT_NOT_FOUND");
         let actions: Vec<String> = audit_log::Entity::find()
             .filter(audit_log::Column::Entity.eq("segment"))
             .all(&t.db).await.unwrap().into_iter().map(|a| a.action).collect();

@@ -165,9 +165,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("binding {}", config.http_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
-    axum::serve(listener, dvorik::http::router(core))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    let api = dvorik::http::ApiConfig::from_config(&config, &core.key)?;
+    let app = dvorik::http::router_with(core, api, dvorik::http::Metrics::default());
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

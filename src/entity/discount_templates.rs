@@ -43,6 +43,7 @@ impl ActiveModelBehavior for ActiveModel {}
     DeriveActiveEnum,
     serde::Serialize,
     serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]
@@ -66,6 +67,7 @@ pub enum DiscountKind {
     DeriveActiveEnum,
     serde::Serialize,
     serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]

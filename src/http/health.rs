@@ -40,6 +40,8 @@ async fn ready(State(core): State<Core>) -> (StatusCode, Json<Value>) {
         kv_ok = kv.is_ok(),
         "not ready"
     );
-    let error = json!({ "error": { "code": "NOT_READY", "message": "a dependency is unavailable", "details": body } });
+    let err = crate::Error::NotReady;
+    let error =
+        json!({ "error": { "code": err.code(), "message": err.to_string(), "details": body } });
     (StatusCode::SERVICE_UNAVAILABLE, Json(error))
 }

@@ -2,10 +2,12 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, Set, TransactionSession, TransactionTrait,
 };
 
 use super::audit::{self, Actor, Entry};
+use super::paging::{self, Page, PageRequest};
 pub use crate::entity::admins::AdminRole;
 use crate::entity::admins::{self, Entity as Admins};
 use crate::error::{Error, Result, is_unique_violation};
@@ -117,26 +119,93 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<admins::Model> {
         .ok_or(Error::AdminNotFound)
 }
 
+/// What an owner changes about an admin; `None` keeps the current value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct AdminChange {
+    pub role: Option<AdminRole>,
+    pub active: Option<bool>,
+}
+
 /// Changes an admin's role or switches them off.
-pub async fn update(
-    db: &impl ConnectionTrait,
+pub async fn update<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
     id: i64,
     role: AdminRole,
     active: bool,
     actor: Actor,
     now: DateTime<Utc>,
 ) -> Result<admins::Model> {
-    let before = get(db, id).await?;
+    let change = AdminChange {
+        role: Some(role),
+        active: Some(active),
+    };
+    self::change(db, id, change, actor, now).await
+}
+
+/// Applies `change` to an admin. The last active owner can be neither demoted nor switched off
+/// (`ADMIN_LAST_OWNER`); switching an admin off ends their sessions.
+pub async fn change<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    id: i64,
+    change: AdminChange,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<admins::Model> {
+    let txn = db.begin().await?;
+    let before = get(&txn, id).await?;
+    let role = change.role.unwrap_or(before.role);
+    let active = change.active.unwrap_or(before.active);
+    let stays_owner = role == AdminRole::Owner && active;
+    if before.role == AdminRole::Owner && before.active && !stays_owner {
+        // Lock the active owners (MariaDB; SQLite serializes writers anyway) so two owners demoting each
+        // other at once cannot both pass the count.
+        let owners = Admins::find()
+            .filter(admins::Column::Role.eq(AdminRole::Owner))
+            .filter(admins::Column::Active.eq(true))
+            .lock_exclusive()
+            .all(&txn)
+            .await?;
+        if owners.iter().all(|o| o.id == id) {
+            return Err(Error::AdminLastOwner);
+        }
+    }
     let mut row: admins::ActiveModel = before.clone().into();
     row.role = Set(role);
     row.active = Set(active);
     row.updated_at = Set(now);
-    let after = row.update(db).await?;
+    let after = row.update(&txn).await?;
+    if before.active && !active {
+        super::sessions::revoke_admin(&txn, id, now).await?;
+    }
     audit::record(
-        db,
+        &txn,
         Entry::new(actor, "admin.update", "admin", id).change(Some(&before), Some(&after)),
         now,
     )
     .await?;
+    txn.commit().await?;
     Ok(after)
+}
+
+/// Filters of the admin list.
+#[derive(Debug, Clone, Default)]
+pub struct AdminFilter {
+    pub role: Option<AdminRole>,
+    pub active: Option<bool>,
+}
+
+/// A page of admins.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &AdminFilter,
+    request: &PageRequest,
+) -> Result<Page<admins::Model>> {
+    let mut query = Admins::find();
+    if let Some(role) = filter.role {
+        query = query.filter(admins::Column::Role.eq(role));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(admins::Column::Active.eq(active));
+    }
+    paging::fetch(db, query, admins::Column::Id, request, |a| a.id).await
 }

@@ -8,6 +8,7 @@ use sea_orm::{
 };
 
 use super::audit::{self, Actor, Entry};
+use super::paging::{self, Page, PageRequest};
 use super::{clean_text, stores};
 pub use crate::entity::cashiers::CashierState;
 use crate::entity::cashiers::{self, Entity as Cashiers};
@@ -193,4 +194,27 @@ pub async fn list(
         query = query.filter(cashiers::Column::State.eq(state));
     }
     Ok(query.all(db).await?)
+}
+
+/// Filters of the cashier list.
+#[derive(Debug, Clone, Default)]
+pub struct CashierFilter {
+    pub state: Option<CashierState>,
+    pub store_id: Option<i64>,
+}
+
+/// A page of cashiers.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &CashierFilter,
+    request: &PageRequest,
+) -> Result<Page<cashiers::Model>> {
+    let mut query = Cashiers::find();
+    if let Some(state) = filter.state {
+        query = query.filter(cashiers::Column::State.eq(state));
+    }
+    if let Some(store_id) = filter.store_id {
+        query = query.filter(cashiers::Column::StoreId.eq(store_id));
+    }
+    paging::fetch(db, query, cashiers::Column::Id, request, |c| c.id).await
 }

@@ -2,13 +2,11 @@
 //! keyset.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use serde::Deserialize;
 
-use super::listing::{self, Cursor, Page, PageRequest};
+use super::listing;
+use super::paging::{self, Page, PageRequest};
 use super::templates::DiscountKind;
 use crate::entity::discounts::{self, DiscountState, Entity as Discounts};
 use crate::error::Result;
@@ -27,6 +25,7 @@ pub struct DiscountFilter {
     pub issued_to: Option<NaiveDate>,
 }
 
+/// One page of discounts by id (the request's direction).
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &DiscountFilter,
@@ -34,29 +33,8 @@ pub async fn list(
     tz: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Result<Page<discounts::Model>> {
-    let position = page.position()?;
-    let limit = page.limit();
-    let condition = condition(filter, tz, now)?;
-    let total = if page.with_total {
-        Some(
-            Discounts::find()
-                .filter(condition.clone())
-                .count(db)
-                .await?,
-        )
-    } else {
-        None
-    };
-    let mut query = Discounts::find().filter(condition);
-    if let Some(after) = listing::after(position, None, discounts::Column::Id, page.direction)? {
-        query = query.filter(after);
-    }
-    let rows = query
-        .order_by(discounts::Column::Id, page.direction.order())
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    Ok(Page::from_rows(rows, limit, total, |d| Cursor::id(d.id)))
+    let query = Discounts::find().filter(condition(filter, tz, now)?);
+    paging::fetch(db, query, discounts::Column::Id, page, |d| d.id).await
 }
 
 fn condition(filter: &DiscountFilter, tz: chrono_tz::Tz, now: DateTime<Utc>) -> Result<Condition> {

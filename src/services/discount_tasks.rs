@@ -126,7 +126,6 @@ pub async fn create(
     db: &impl ConnectionTrait,
     input: &BulkIssueInput,
     admin_id: i64,
-    request_id: Option<String>,
     tz: chrono_tz::Tz,
     now: DateTime<Utc>,
 ) -> Result<Progress> {
@@ -195,7 +194,7 @@ pub async fn create(
     }
     .insert(db)
     .await?;
-    let mut entry = Entry::new(
+    let entry = Entry::new(
         Actor::admin(admin_id),
         "discount_task.create",
         "discount_task",
@@ -205,7 +204,6 @@ pub async fn create(
         None::<&()>,
         Some(&serde_json::json!({ "task": &task, "target": &target })),
     );
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Progress::try_from(task)
 }

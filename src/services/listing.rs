@@ -1,173 +1,28 @@
-//! Lists of any size, one page at a time, by keyset: a page starts after the last row of the previous
-//! one (`id < cursor` newest first, `id > cursor` oldest first), so page 10,000 costs what page 1 costs.
-//! There is no OFFSET anywhere. A list sorted by a time column carries `(time, id)` in its cursor, so
-//! rows with the same time are neither skipped nor repeated. The total is counted only when asked for:
-//! counting a million rows on every page is the slow path.
+//! Helpers over [`paging`](super::paging) for lists that need more than its id-ordered [`paging::fetch`]:
+//! lists ordered by a time column (keyset on `(time, id)`, so rows with the same time are neither
+//! skipped nor repeated), lists read through joins, and filters by local dates of the shop's time zone.
+//! Still no OFFSET anywhere.
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, SimpleExpr};
 use sea_orm::{ColumnTrait, Condition, Order};
-use serde::{Deserialize, Serialize};
 
+use super::paging::{Cursor, Direction, Page, PageRequest};
 use crate::error::{Error, Result};
 
-/// Rows per page when the caller does not say.
-pub const DEFAULT_LIMIT: u64 = 50;
-/// The largest page.
-pub const MAX_LIMIT: u64 = 200;
-
-/// Newest first (`desc`, the default) or oldest first.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Direction {
-    Asc,
-    #[default]
-    Desc,
-}
-
-impl Direction {
-    pub fn order(self) -> Order {
-        match self {
-            Self::Asc => Order::Asc,
-            Self::Desc => Order::Desc,
-        }
+/// The SQL order of a direction.
+pub fn order(direction: Direction) -> Order {
+    match direction {
+        Direction::Asc => Order::Asc,
+        Direction::Desc => Order::Desc,
     }
 }
 
-/// What page to read.
-#[derive(Debug, Clone, Default)]
-pub struct PageRequest {
-    /// Rows wanted; clamped to 1..=[`MAX_LIMIT`], [`DEFAULT_LIMIT`] when absent.
-    pub limit: Option<u64>,
-    /// The `next_cursor` of the previous page; `None` for the first page.
-    pub cursor: Option<String>,
-    pub direction: Direction,
-    /// Whether to count every row that matches the filters (a second query).
-    pub with_total: bool,
-}
-
-impl PageRequest {
-    /// The first page of `limit` rows, newest first.
-    pub fn first(limit: u64) -> Self {
-        Self {
-            limit: Some(limit),
-            ..Self::default()
-        }
-    }
-
-    /// The next page after `cursor`, same size and direction.
-    pub fn after(&self, cursor: &str) -> Self {
-        Self {
-            cursor: Some(cursor.to_string()),
-            ..self.clone()
-        }
-    }
-
-    /// The page size, clamped.
-    pub fn limit(&self) -> u64 {
-        clamp_limit(self.limit)
-    }
-
-    /// The decoded cursor, or `VALIDATION_FAILED` on `cursor` when it is not one of ours.
-    pub fn position(&self) -> Result<Option<Cursor>> {
-        self.cursor.as_deref().map(Cursor::decode).transpose()
-    }
-}
-
-/// `limit` clamped to 1..=[`MAX_LIMIT`].
-pub fn clamp_limit(limit: Option<u64>) -> u64 {
-    limit.unwrap_or(DEFAULT_LIMIT).clamp(1, MAX_LIMIT)
-}
-
-/// One page and where the next one starts.
-#[derive(Debug, Clone, Serialize)]
-pub struct Page<T> {
-    pub items: Vec<T>,
-    /// Pass back as `cursor` for the next page; `None` on the last page.
-    pub next_cursor: Option<String>,
-    /// Every matching row, when asked for.
-    pub total: Option<u64>,
-}
-
-impl<T> Page<T> {
-    /// A page from rows read with `LIMIT limit + 1`: the extra row only says that more follow.
-    pub fn from_rows(
-        mut rows: Vec<T>,
-        limit: u64,
-        total: Option<u64>,
-        cursor_of: impl Fn(&T) -> Cursor,
-    ) -> Self {
-        let more = rows.len() as u64 > limit;
-        rows.truncate(limit as usize);
-        let next_cursor = more
-            .then(|| rows.last().map(|row| cursor_of(row).encode()))
-            .flatten();
-        Self {
-            items: rows,
-            next_cursor,
-            total,
-        }
-    }
-
-    pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
-        Page {
-            items: self.items.into_iter().map(f).collect(),
-            next_cursor: self.next_cursor,
-            total: self.total,
-        }
-    }
-}
-
-/// The position after the last row of a page: its id, and its sort time when the list is sorted by time.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Cursor {
-    /// The sort column's value in microseconds since the epoch, for lists sorted by a time.
-    pub at_micros: Option<i64>,
-    pub id: i64,
-}
-
-impl Cursor {
-    pub fn id(id: i64) -> Self {
-        Self {
-            at_micros: None,
-            id,
-        }
-    }
-
-    pub fn at(at: DateTime<Utc>, id: i64) -> Self {
-        Self {
-            at_micros: Some(at.timestamp_micros()),
-            id,
-        }
-    }
-
-    /// `<id>` or `<micros>_<id>`: short, URL-safe, opaque to clients.
-    pub fn encode(&self) -> String {
-        match self.at_micros {
-            None => self.id.to_string(),
-            Some(at) => format!("{at}_{}", self.id),
-        }
-    }
-
-    pub fn decode(text: &str) -> Result<Self> {
-        let bad = || Error::invalid("cursor", "invalid_cursor");
-        let number = |s: &str| s.parse::<i64>().map_err(|_| bad());
-        match text.split_once('_') {
-            None => Ok(Self::id(number(text)?)),
-            Some((at, id)) => Ok(Self {
-                at_micros: Some(number(at)?),
-                id: number(id)?,
-            }),
-        }
-    }
-
-    fn time(&self) -> Result<Option<DateTime<Utc>>> {
-        self.at_micros
-            .map(|m| {
-                DateTime::from_timestamp_micros(m)
-                    .ok_or_else(|| Error::invalid("cursor", "invalid_cursor"))
-            })
-            .transpose()
+/// The sort name a cursor carries: `column` ascending, `-column` descending.
+pub fn sort_name(column: &str, direction: Direction) -> String {
+    match direction {
+        Direction::Asc => column.to_string(),
+        Direction::Desc => format!("-{column}"),
     }
 }
 
@@ -176,38 +31,78 @@ type Compare = fn(SimpleExpr, SimpleExpr) -> SimpleExpr;
 /// UTC bounds `[start, end)`, either open.
 pub type Bounds = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
 
-/// The condition "after `cursor`" for a list ordered by `id`, or by `(time, id)` when `time` is given.
-/// A cursor of the other shape (from a list sorted another way) is refused.
+/// The condition "after the request's cursor" for a list sorted as `sort` (see [`sort_name`]) by `id`,
+/// or by `(time, id)` when `time` is given. A cursor of another sort is refused.
 ///
 /// For time-sorted lists it is `time <= t AND (time < t OR id < i)` (mirrored for ascending): the first
 /// conjunct lets the database range-scan the index on `time` (InnoDB secondary indexes end with the id).
 pub fn after<C: ColumnTrait>(
-    cursor: Option<Cursor>,
+    request: &PageRequest,
+    sort: &str,
     time: Option<C>,
     id: C,
-    direction: Direction,
 ) -> Result<Option<Condition>> {
-    let Some(cursor) = cursor else {
+    let Some(cursor) = &request.after else {
         return Ok(None);
     };
-    let (beyond, beyond_or_eq): (Compare, Compare) = match direction {
+    if cursor.sort != sort {
+        return Err(Error::invalid("cursor", "sort_mismatch"));
+    }
+    let (beyond, beyond_or_eq): (Compare, Compare) = match request.direction {
         Direction::Desc => (|a, b| a.lt(b), |a, b| a.lte(b)),
         Direction::Asc => (|a, b| a.gt(b), |a, b| a.gte(b)),
     };
     let id_beyond = beyond(Expr::col(id.as_column_ref()), Expr::val(cursor.id));
-    match (time, cursor.time()?) {
-        (None, None) => Ok(Some(Condition::all().add(id_beyond))),
-        (Some(col), Some(at)) => Ok(Some(
-            Condition::all()
-                .add(beyond_or_eq(Expr::col(col.as_column_ref()), Expr::val(at)))
-                .add(
-                    Condition::any()
-                        .add(beyond(Expr::col(col.as_column_ref()), Expr::val(at)))
-                        .add(id_beyond),
-                ),
-        )),
-        _ => Err(Error::invalid("cursor", "invalid_cursor")),
+    let Some(col) = time else {
+        return Ok(Some(Condition::all().add(id_beyond)));
+    };
+    let at = cursor
+        .key
+        .as_ref()
+        .and_then(serde_json::Value::as_i64)
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(|| Error::invalid("cursor", "invalid"))?;
+    let time = || Expr::col(col.as_column_ref());
+    Ok(Some(
+        Condition::all()
+            .add(beyond_or_eq(time(), Expr::val(at)))
+            .add(
+                Condition::any()
+                    .add(beyond(time(), Expr::val(at)))
+                    .add(id_beyond),
+            ),
+    ))
+}
+
+/// A page from rows read with `LIMIT limit + 1` (the extra row only says that more follow); `position`
+/// gives a row's id and, for time-sorted lists, its time.
+pub fn page_from_rows<T>(
+    mut rows: Vec<T>,
+    request: &PageRequest,
+    sort: &str,
+    total: Option<u64>,
+    position: impl Fn(&T) -> (i64, Option<DateTime<Utc>>),
+) -> Page<T> {
+    let more = rows.len() as u64 > request.limit;
+    rows.truncate(request.limit as usize);
+    let next = more
+        .then(|| rows.last().map(&position))
+        .flatten()
+        .map(|(id, at)| Cursor {
+            sort: sort.to_string(),
+            id,
+            key: at.map(|at| serde_json::Value::from(at.timestamp_micros())),
+        });
+    Page {
+        items: rows,
+        next,
+        total,
     }
+}
+
+/// The checked request (limit 1 to [`super::paging::MAX_LIMIT`]).
+pub fn checked(request: &PageRequest) -> Result<PageRequest> {
+    request.clone().validate()
 }
 
 /// The UTC instants bounding the local dates `from..=to` in `tz`: `[start of from, start of the day
@@ -237,7 +132,8 @@ pub fn day_bounds(
 /// The first instant of the local date `date` in `tz` (the first valid local time when midnight is
 /// skipped by a clock change).
 pub fn start_of_day(tz: chrono_tz::Tz, date: NaiveDate) -> DateTime<Utc> {
-    let mut time = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let midnight = date.and_hms_opt(0, 0, 0).expect("midnight exists");
+    let mut time = midnight;
     // A zone that skips midnight skips at most a couple of hours; walk forward to the first valid minute.
     for _ in 0..24 * 60 {
         if let Some(at) = tz.from_local_datetime(&time).earliest() {
@@ -245,7 +141,7 @@ pub fn start_of_day(tz: chrono_tz::Tz, date: NaiveDate) -> DateTime<Utc> {
         }
         time += chrono::Duration::minutes(1);
     }
-    Utc.from_utc_datetime(&date.and_hms_opt(0, 0, 0).expect("midnight exists"))
+    Utc.from_utc_datetime(&midnight)
 }
 
 #[cfg(test)]
@@ -253,40 +149,54 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_limit_is_clamped_to_one_and_two_hundred() {
-        assert_eq!(clamp_limit(None), 50);
-        assert_eq!(clamp_limit(Some(0)), 1);
-        assert_eq!(clamp_limit(Some(10_000)), 200);
-        assert_eq!(clamp_limit(Some(7)), 7);
-    }
-
-    #[test]
-    fn cursors_round_trip_and_junk_is_refused() {
-        for cursor in [
-            Cursor::id(42),
-            Cursor {
-                at_micros: Some(1_700_000_000_123_456),
-                id: 7,
-            },
-        ] {
-            assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
-        }
-        for junk in ["", "abc", "1_", "_1", "1_2_3", "9999999999999999999999"] {
-            assert_eq!(
-                Cursor::decode(junk).unwrap_err().code(),
-                "VALIDATION_FAILED"
-            );
-        }
-    }
-
-    #[test]
     fn a_page_read_with_one_extra_row_says_where_the_next_starts() {
-        let page = Page::from_rows(vec![5, 4, 3], 2, None, |id| Cursor::id(*id));
+        let request = PageRequest {
+            limit: 2,
+            ..Default::default()
+        };
+        let page = page_from_rows(vec![5, 4, 3], &request, "-id", None, |id| (*id, None));
         assert_eq!(page.items, vec![5, 4]);
-        assert_eq!(page.next_cursor.as_deref(), Some("4"));
-        let last = Page::from_rows(vec![2, 1], 2, Some(5), |id| Cursor::id(*id));
-        assert_eq!(last.next_cursor, None);
-        assert_eq!(last.total, Some(5));
+        let next = page.next.unwrap();
+        assert_eq!((next.sort.as_str(), next.id, next.key), ("-id", 4, None));
+        let last = page_from_rows(vec![2, 1], &request, "-id", Some(5), |id| (*id, None));
+        assert_eq!((last.next, last.total), (None, Some(5)));
+    }
+
+    #[test]
+    fn a_cursor_of_another_sort_or_without_its_time_is_refused() {
+        let request = |sort: &str, key| PageRequest {
+            after: Some(Cursor {
+                sort: sort.into(),
+                id: 1,
+                key,
+            }),
+            direction: Direction::Desc,
+            ..Default::default()
+        };
+        let time = Some(crate::entity::users::Column::CreatedAt);
+        let id = crate::entity::users::Column::Id;
+        let reason = |r: Result<Option<Condition>>| match r.unwrap_err() {
+            Error::Validation(f) => f[0].reason.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            reason(after(&request("-id", None), "-created_at", time, id)),
+            "sort_mismatch"
+        );
+        assert_eq!(
+            reason(after(
+                &request("-created_at", None),
+                "-created_at",
+                time,
+                id
+            )),
+            "invalid"
+        );
+        let ok = request(
+            "-created_at",
+            Some(serde_json::json!(1_700_000_000_000_000i64)),
+        );
+        assert!(after(&ok, "-created_at", time, id).unwrap().is_some());
     }
 
     #[test]

@@ -4,18 +4,22 @@
 
 pub mod admins;
 pub mod audit;
+pub mod auth;
 pub mod cashiers;
 pub mod discount_list;
 pub mod discount_tasks;
 pub mod discounts;
+pub mod idempotency;
 pub mod kpi_snapshot;
 pub mod kpis;
 pub mod listing;
 pub mod login_tokens;
 pub mod message_templates;
+pub mod paging;
 pub mod redemption;
 pub mod redemption_log;
 pub mod segments;
+pub mod sessions;
 pub mod settings;
 pub mod stores;
 pub mod templates;

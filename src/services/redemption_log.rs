@@ -10,7 +10,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::listing::{self, Cursor, Direction, Page, PageRequest};
+use super::listing;
+use super::paging::{Cursor, Direction, Page, PageRequest};
 use super::templates::DiscountKind;
 use crate::entity::discount_templates::ValueKind;
 use crate::entity::{cashiers, discounts, redemptions, stores};
@@ -73,14 +74,24 @@ fn query(
         .filter(all))
 }
 
+/// The column name of the log's order in sort names and cursors.
+const SORT: &str = "redeemed_at";
+
+/// Up to `limit` rows after the request's cursor, in `(redeemed_at, id)` order.
 async fn rows(
     db: &impl ConnectionTrait,
     filter: &RedemptionFilter,
     tz: chrono_tz::Tz,
-    after: Option<Cursor>,
-    direction: Direction,
+    request: &PageRequest,
     limit: u64,
 ) -> Result<Vec<RedemptionRow>> {
+    let sort = listing::sort_name(SORT, request.direction);
+    let after = listing::after(
+        request,
+        &sort,
+        Some(redemptions::Column::RedeemedAt),
+        redemptions::Column::Id,
+    )?;
     let mut select = query(filter, tz)?
         .join(JoinType::LeftJoin, redemptions::Relation::Store.def())
         .join(JoinType::LeftJoin, redemptions::Relation::Cashier.def())
@@ -100,41 +111,37 @@ async fn rows(
         .column_as(discounts::Column::AmountMinor, "value_amount_minor")
         .column_as(stores::Column::Name, "store_name")
         .column_as(cashiers::Column::Name, "cashier_name");
-    if let Some(after) = listing::after(
-        after,
-        Some(redemptions::Column::RedeemedAt),
-        redemptions::Column::Id,
-        direction,
-    )? {
+    if let Some(after) = after {
         select = select.filter(after);
     }
+    let order = listing::order(request.direction);
     Ok(select
-        .order_by(redemptions::Column::RedeemedAt, direction.order())
-        .order_by(redemptions::Column::Id, direction.order())
+        .order_by(redemptions::Column::RedeemedAt, order.clone())
+        .order_by(redemptions::Column::Id, order)
         .limit(limit)
         .into_model::<RedemptionRow>()
         .all(db)
         .await?)
 }
 
-fn cursor_of(row: &RedemptionRow) -> Cursor {
-    Cursor::at(row.redeemed_at, row.id)
-}
-
+/// One page of the log, newest first unless the request says otherwise.
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &RedemptionFilter,
     page: &PageRequest,
     tz: chrono_tz::Tz,
 ) -> Result<Page<RedemptionRow>> {
-    let limit = page.limit();
-    let total = if page.with_total {
+    let page = listing::checked(page)?;
+    let sort = listing::sort_name(SORT, page.direction);
+    let total = if page.include_total {
         Some(query(filter, tz)?.count(db).await?)
     } else {
         None
     };
-    let rows = rows(db, filter, tz, page.position()?, page.direction, limit + 1).await?;
-    Ok(Page::from_rows(rows, limit, total, cursor_of))
+    let rows = rows(db, filter, tz, &page, page.limit + 1).await?;
+    Ok(listing::page_from_rows(rows, &page, &sort, total, |r| {
+        (r.id, Some(r.redeemed_at))
+    }))
 }
 
 /// Rows per CSV chunk.
@@ -144,7 +151,7 @@ pub const CSV_CHUNK: u64 = 1000;
 pub struct CsvExport {
     filter: RedemptionFilter,
     tz: chrono_tz::Tz,
-    after: Option<Cursor>,
+    position: PageRequest,
     chunk: u64,
     started: bool,
     done: bool,
@@ -156,7 +163,10 @@ impl CsvExport {
         Ok(Self {
             filter,
             tz,
-            after: None,
+            position: PageRequest {
+                direction: Direction::Desc,
+                ..PageRequest::default()
+            },
             chunk: CSV_CHUNK,
             started: false,
             done: false,
@@ -174,15 +184,7 @@ impl CsvExport {
         if self.done {
             return Ok(None);
         }
-        let rows = rows(
-            db,
-            &self.filter,
-            self.tz,
-            self.after,
-            Direction::Desc,
-            self.chunk,
-        )
-        .await?;
+        let rows = rows(db, &self.filter, self.tz, &self.position, self.chunk).await?;
         let mut out = String::new();
         if !self.started {
             self.started = true;
@@ -191,7 +193,11 @@ impl CsvExport {
         if (rows.len() as u64) < self.chunk {
             self.done = true;
         }
-        self.after = rows.last().map(cursor_of);
+        self.position.after = rows.last().map(|row| Cursor {
+            sort: listing::sort_name(SORT, Direction::Desc),
+            id: row.id,
+            key: Some(row.redeemed_at.timestamp_micros().into()),
+        });
         for row in &rows {
             csv_line(&mut out, row, self.tz);
         }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ConnectionTrait, EntityTrait, Set};
+use sea_orm::{ConnectionTrait, EntityTrait, Set, TransactionSession, TransactionTrait};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -185,6 +185,23 @@ pub async fn set(
     )
     .await?;
     Ok(updated)
+}
+
+/// Changes several settings at once, all or none: each key is checked as by [`set`], and a refusal of
+/// any of them changes nothing. Every change is its own audit row.
+pub async fn update<C: ConnectionTrait + TransactionTrait>(
+    db: &C,
+    changes: Map<String, Value>,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<ShopSettings> {
+    let txn = db.begin().await?;
+    let mut settings = get(&txn).await?;
+    for (key, value) in changes {
+        settings = set(&txn, &key, value, actor, now).await?;
+    }
+    txn.commit().await?;
+    Ok(settings)
 }
 
 #[cfg(test)]

@@ -7,6 +7,7 @@ use sea_orm::{
 
 use super::audit::{self, Actor, Entry};
 use super::clean_text;
+use super::paging::{self, Page, PageRequest};
 use crate::entity::stores::{self, Entity as Stores};
 use crate::error::{Error, Result, is_unique_violation};
 
@@ -131,4 +132,33 @@ pub async fn list(db: &impl ConnectionTrait, active_only: bool) -> Result<Vec<st
         query = query.filter(stores::Column::Active.eq(true));
     }
     Ok(query.all(db).await?)
+}
+
+/// Filters of the store list.
+#[derive(Debug, Clone, Default)]
+pub struct StoreFilter {
+    pub active: Option<bool>,
+    /// A part of the name.
+    pub name: Option<String>,
+}
+
+/// A page of stores.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &StoreFilter,
+    request: &PageRequest,
+) -> Result<Page<stores::Model>> {
+    let mut query = Stores::find();
+    if let Some(active) = filter.active {
+        query = query.filter(stores::Column::Active.eq(active));
+    }
+    if let Some(name) = filter
+        .name
+        .as_deref()
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+    {
+        query = query.filter(stores::Column::Name.contains(name));
+    }
+    paging::fetch(db, query, stores::Column::Id, request, |s| s.id).await
 }

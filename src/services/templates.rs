@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use super::audit::{self, Actor, Entry};
 use super::clean_text;
+use super::paging::{self, Page, PageRequest};
 use crate::domain::DiscountValue;
 pub use crate::entity::discount_templates::DiscountKind;
 use crate::entity::discount_templates::{self, Entity as Templates};
@@ -154,6 +155,59 @@ pub async fn list(
         query = query.filter(discount_templates::Column::Kind.eq(kind));
     }
     Ok(query.all(db).await?)
+}
+
+/// Switches a template on (switching off the other welcome or birthday templates) or off.
+pub async fn set_active(
+    db: &impl ConnectionTrait,
+    id: i64,
+    active: bool,
+    actor: Actor,
+    now: DateTime<Utc>,
+) -> Result<discount_templates::Model> {
+    let before = get(db, id).await?;
+    if active {
+        deactivate_others(db, before.kind, Some(id), now).await?;
+    }
+    let mut row: discount_templates::ActiveModel = before.clone().into();
+    row.active = Set(active);
+    row.updated_at = Set(now);
+    let after = row.update(db).await?;
+    let action = if active {
+        "template.activate"
+    } else {
+        "template.deactivate"
+    };
+    audit::record(
+        db,
+        Entry::new(actor, action, "discount_template", id).change(Some(&before), Some(&after)),
+        now,
+    )
+    .await?;
+    Ok(after)
+}
+
+/// Filters of the template list.
+#[derive(Debug, Clone, Default)]
+pub struct TemplateFilter {
+    pub kind: Option<DiscountKind>,
+    pub active: Option<bool>,
+}
+
+/// A page of templates.
+pub async fn page(
+    db: &impl ConnectionTrait,
+    filter: &TemplateFilter,
+    request: &PageRequest,
+) -> Result<Page<discount_templates::Model>> {
+    let mut query = Templates::find();
+    if let Some(kind) = filter.kind {
+        query = query.filter(discount_templates::Column::Kind.eq(kind));
+    }
+    if let Some(active) = filter.active {
+        query = query.filter(discount_templates::Column::Active.eq(active));
+    }
+    paging::fetch(db, query, discount_templates::Column::Id, request, |t| t.id).await
 }
 
 /// The value a template gives.

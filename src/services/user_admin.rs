@@ -32,7 +32,6 @@ pub async fn set_blocked(
     user_id: i64,
     blocked: bool,
     actor: Actor,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<users::Model> {
     let result = Users::update_many()
@@ -48,11 +47,10 @@ pub async fn set_blocked(
             true => ("user.block", false, true),
             false => ("user.unblock", true, false),
         };
-        let mut entry = Entry::new(actor, action, "user", user_id).change(
+        let entry = Entry::new(actor, action, "user", user_id).change(
             Some(&serde_json::json!({ "blocked": before })),
             Some(&serde_json::json!({ "blocked": after })),
         );
-        entry.request_id = request_id;
         audit::record(db, entry, now).await?;
     }
     Ok(user)
@@ -73,7 +71,6 @@ pub async fn correct_birthday(
     user_id: i64,
     birthday: Option<Birthday>,
     actor: Actor,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<users::Model> {
     if let Some(birthday) = &birthday {
@@ -104,9 +101,8 @@ pub async fn correct_birthday(
         month: u.birthday_month,
         year: u.birthday_year,
     };
-    let mut entry = Entry::new(actor, "user.birthday_correct", "user", user_id)
+    let entry = Entry::new(actor, "user.birthday_correct", "user", user_id)
         .change(Some(&snapshot(&before)), Some(&snapshot(&after)));
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(after)
 }
@@ -117,20 +113,18 @@ pub async fn issue_discount(
     db: &impl ConnectionTrait,
     key: &ServerKey,
     manual: &ManualDiscount,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Issued> {
     let user = super::users::get(db, manual.user_id).await?;
     ensure_not_blocked(&user)?;
     let issued = discounts::issue_manual(db, key, manual, now).await?;
-    let mut entry = Entry::new(
+    let entry = Entry::new(
         Actor::admin(manual.admin_id),
         "discount.issue",
         "discount",
         issued.discount.id,
     )
     .change(None::<&()>, Some(&issued.discount));
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(issued)
 }

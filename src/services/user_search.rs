@@ -9,7 +9,8 @@ use sea_orm::{
 };
 use serde::{Deserialize, Serialize};
 
-use super::listing::{self, Cursor, Page, PageRequest};
+use super::listing;
+use super::paging::{Page, PageRequest};
 use crate::domain::Language;
 use crate::entity::discounts::{self, DiscountState, Entity as Discounts};
 use crate::entity::users::{self, Entity as Users};
@@ -43,7 +44,18 @@ pub enum UserSort {
     LastActivity,
 }
 
-/// One page of users matching `filter`, in `sort` order.
+impl UserSort {
+    /// The column name in sort names and cursors.
+    pub fn column(self) -> &'static str {
+        match self {
+            Self::Id => "id",
+            Self::CreatedAt => "created_at",
+            Self::LastActivity => "last_activity",
+        }
+    }
+}
+
+/// One page of users matching `filter`, in `sort` order (the direction is the request's).
 pub async fn list(
     db: &impl ConnectionTrait,
     filter: &UserFilter,
@@ -51,36 +63,44 @@ pub async fn list(
     page: &PageRequest,
     tz: chrono_tz::Tz,
 ) -> Result<Page<users::Model>> {
-    let position = page.position()?;
-    let limit = page.limit();
+    let page = listing::checked(page)?;
+    let sort_name = listing::sort_name(sort.column(), page.direction);
     let condition = condition(filter, tz)?;
-    let total = if page.with_total {
-        Some(Users::find().filter(condition.clone()).count(db).await?)
-    } else {
-        None
-    };
     let time = match sort {
         UserSort::Id => None,
         UserSort::CreatedAt => Some(users::Column::CreatedAt),
         UserSort::LastActivity => Some(users::Column::LastActivityAt),
     };
+    let after = listing::after(&page, &sort_name, time, users::Column::Id)?;
+    let total = if page.include_total {
+        Some(Users::find().filter(condition.clone()).count(db).await?)
+    } else {
+        None
+    };
     let mut query = Users::find().filter(condition);
-    if let Some(after) = listing::after(position, time, users::Column::Id, page.direction)? {
+    if let Some(after) = after {
         query = query.filter(after);
     }
+    let order = listing::order(page.direction);
     if let Some(col) = time {
-        query = query.order_by(col, page.direction.order());
+        query = query.order_by(col, order.clone());
     }
     let rows = query
-        .order_by(users::Column::Id, page.direction.order())
-        .limit(limit + 1)
+        .order_by(users::Column::Id, order)
+        .limit(page.limit + 1)
         .all(db)
         .await?;
-    Ok(Page::from_rows(rows, limit, total, |u| match sort {
-        UserSort::Id => Cursor::id(u.id),
-        UserSort::CreatedAt => Cursor::at(u.created_at, u.id),
-        UserSort::LastActivity => Cursor::at(u.last_activity_at, u.id),
-    }))
+    Ok(listing::page_from_rows(
+        rows,
+        &page,
+        &sort_name,
+        total,
+        |u| match sort {
+            UserSort::Id => (u.id, None),
+            UserSort::CreatedAt => (u.id, Some(u.created_at)),
+            UserSort::LastActivity => (u.id, Some(u.last_activity_at)),
+        },
+    ))
 }
 
 /// The filter as a condition on `users`; `VALIDATION_FAILED` names a bad field.

@@ -10,6 +10,7 @@
 // in some binaries and not others: `expect` would fail where they are used.
 #![allow(dead_code, unused_imports, unused_macros)]
 
+pub mod app;
 pub mod fixtures;
 
 use chrono::{DateTime, Utc};

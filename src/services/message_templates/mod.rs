@@ -8,15 +8,12 @@ pub mod content;
 pub mod html;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 
 pub use self::content::MessageContent;
 use super::audit::{self, Actor, Entry};
-use super::listing::{self, Cursor, Page, PageRequest};
+use super::paging::{self, Page, PageRequest};
 use crate::entity::message_templates::{self, Entity as Templates};
 use crate::error::{Error, Result, is_unique_violation};
 
@@ -74,7 +71,6 @@ pub async fn create(
     db: &impl ConnectionTrait,
     input: &MessageTemplateInput,
     actor: Actor,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<MessageTemplate> {
     let (name, content) = checked(input)?;
@@ -89,14 +85,13 @@ pub async fn create(
     .await
     .map_err(name_taken)?;
     let template = MessageTemplate::try_from(row)?;
-    let mut entry = Entry::new(
+    let entry = Entry::new(
         actor,
         "message_template.create",
         "message_template",
         template.id,
     )
     .change(None::<&()>, Some(&template));
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(template)
 }
@@ -106,7 +101,6 @@ pub async fn update(
     id: i64,
     input: &MessageTemplateInput,
     actor: Actor,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<MessageTemplate> {
     let (name, content) = checked(input)?;
@@ -119,9 +113,8 @@ pub async fn update(
     row.content = Set(content);
     row.updated_at = Set(now);
     let after = MessageTemplate::try_from(row.update(db).await.map_err(name_taken)?)?;
-    let mut entry = Entry::new(actor, "message_template.update", "message_template", id)
+    let entry = Entry::new(actor, "message_template.update", "message_template", id)
         .change(Some(&MessageTemplate::try_from(before)?), Some(&after));
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(after)
 }
@@ -130,7 +123,6 @@ pub async fn delete(
     db: &impl ConnectionTrait,
     id: i64,
     actor: Actor,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let before = get(db, id).await?;
@@ -138,9 +130,8 @@ pub async fn delete(
     if result.rows_affected == 0 {
         return Err(Error::MessageTemplateNotFound);
     }
-    let mut entry = Entry::new(actor, "message_template.delete", "message_template", id)
+    let entry = Entry::new(actor, "message_template.delete", "message_template", id)
         .change(Some(&before), None::<&()>);
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(())
 }
@@ -153,29 +144,15 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<MessageTemplate> 
         .try_into()
 }
 
+/// Templates by id (the request's direction).
 pub async fn list(db: &impl ConnectionTrait, page: &PageRequest) -> Result<Page<MessageTemplate>> {
-    let limit = page.limit();
-    let total = if page.with_total {
-        Some(Templates::find().count(db).await?)
-    } else {
-        None
-    };
-    let mut query = Templates::find();
-    if let Some(after) = listing::after(
-        page.position()?,
-        None,
+    paging::fetch(
+        db,
+        Templates::find(),
         message_templates::Column::Id,
-        page.direction,
-    )? {
-        query = query.filter(after);
-    }
-    let rows = query
-        .order_by(message_templates::Column::Id, page.direction.order())
-        .limit(limit + 1)
-        .all(db)
-        .await?
-        .into_iter()
-        .map(MessageTemplate::try_from)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_rows(rows, limit, total, |t| Cursor::id(t.id)))
+        page,
+        |t| t.id,
+    )
+    .await?
+    .try_map(MessageTemplate::try_from)
 }

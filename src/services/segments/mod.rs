@@ -7,16 +7,13 @@ pub mod filter;
 pub mod recipients;
 
 use chrono::{DateTime, Utc};
-use sea_orm::{
-    ActiveModelTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set,
-};
+use sea_orm::{ActiveModelTrait, ConnectionTrait, EntityTrait, Set};
 use serde::{Deserialize, Serialize};
 
 pub use self::filter::{Audience, SegmentFilter};
 pub use self::recipients::{Recipient, Recipients, SegmentCount, count};
 use super::audit::{self, Actor, Entry};
-use super::listing::{self, Cursor, Page, PageRequest};
+use super::paging::{self, Page, PageRequest};
 use crate::entity::segments::{self, Entity as Segments};
 use crate::error::{Error, Result};
 
@@ -68,7 +65,6 @@ pub async fn create(
     db: &impl ConnectionTrait,
     input: &SegmentInput,
     actor: Actor,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Segment> {
     let (name, filter) = checked(input)?;
@@ -83,9 +79,8 @@ pub async fn create(
     .insert(db)
     .await?;
     let segment = Segment::try_from(row)?;
-    let mut entry = Entry::new(actor, "segment.create", "segment", segment.id)
+    let entry = Entry::new(actor, "segment.create", "segment", segment.id)
         .change(None::<&()>, Some(&segment));
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(segment)
 }
@@ -95,7 +90,6 @@ pub async fn update(
     id: i64,
     input: &SegmentInput,
     actor: Actor,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<Segment> {
     let (name, filter) = checked(input)?;
@@ -108,9 +102,8 @@ pub async fn update(
     row.filter = Set(filter);
     row.updated_at = Set(now);
     let after = Segment::try_from(row.update(db).await?)?;
-    let mut entry = Entry::new(actor, "segment.update", "segment", id)
+    let entry = Entry::new(actor, "segment.update", "segment", id)
         .change(Some(&Segment::try_from(before)?), Some(&after));
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(after)
 }
@@ -120,7 +113,6 @@ pub async fn delete(
     db: &impl ConnectionTrait,
     id: i64,
     actor: Actor,
-    request_id: Option<String>,
     now: DateTime<Utc>,
 ) -> Result<()> {
     let before = get(db, id).await?;
@@ -128,9 +120,8 @@ pub async fn delete(
     if result.rows_affected == 0 {
         return Err(Error::SegmentNotFound);
     }
-    let mut entry =
+    let entry =
         Entry::new(actor, "segment.delete", "segment", id).change(Some(&before), None::<&()>);
-    entry.request_id = request_id;
     audit::record(db, entry, now).await?;
     Ok(())
 }
@@ -143,30 +134,11 @@ pub async fn get(db: &impl ConnectionTrait, id: i64) -> Result<Segment> {
         .try_into()
 }
 
-/// Saved segments by id (newest first by default).
+/// Saved segments by id (the request's direction).
 pub async fn list(db: &impl ConnectionTrait, page: &PageRequest) -> Result<Page<Segment>> {
-    let limit = page.limit();
-    let total = if page.with_total {
-        Some(Segments::find().count(db).await?)
-    } else {
-        None
-    };
-    let mut query = Segments::find();
-    if let Some(after) =
-        listing::after(page.position()?, None, segments::Column::Id, page.direction)?
-    {
-        query = query.filter(after);
-    }
-    let rows = query
-        .order_by(segments::Column::Id, page.direction.order())
-        .limit(limit + 1)
-        .all(db)
-        .await?;
-    let rows = rows
-        .into_iter()
-        .map(Segment::try_from)
-        .collect::<Result<Vec<_>>>()?;
-    Ok(Page::from_rows(rows, limit, total, |s| Cursor::id(s.id)))
+    paging::fetch(db, Segments::find(), segments::Column::Id, page, |s| s.id)
+        .await?
+        .try_map(Segment::try_from)
 }
 
 /// The count of a saved segment.

@@ -1,0 +1,137 @@
+//! The role table of the admin API: who may call each route. The test walks the *served* OpenAPI
+//! document, so a route missing from the table (or a row for a route that no longer exists) fails, and
+//! asserts every cell: allowed roles get past the role check, the others get 403 `FORBIDDEN`, and a
+//! request without a token gets 401 `AUTH_REQUIRED` unless the route is public.
+//!
+//! SPEC.md: owner — everything, including admins and settings; marketing — discounts, templates,
+//! segments, broadcasts, cashiers, deals, and reads users and stats; readonly — reads only.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::app::{TestApp, code};
+use dvorik::services::admins::AdminRole;
+use reqwest::Method;
+use serde_json::json;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Access {
+    /// No token needed (signing in).
+    Public,
+    /// Any active admin: owner, marketing, readonly.
+    Any,
+    /// Owner and marketing.
+    Marketers,
+    /// Owner only.
+    Owner,
+}
+
+use Access::*;
+
+/// Method, path as in the OpenAPI document, who may call it.
+const TABLE: &[(&str, &str, Access)] = &[
+    ("POST", "/api/v1/auth/token", Public),
+    ("POST", "/api/v1/auth/refresh", Public),
+    ("POST", "/api/v1/auth/logout", Public),
+    ("GET", "/api/v1/auth/me", Any),
+    ("GET", "/api/v1/admins", Owner),
+    ("POST", "/api/v1/admins", Owner),
+    ("GET", "/api/v1/admins/{id}", Owner),
+    ("PATCH", "/api/v1/admins/{id}", Owner),
+    ("GET", "/api/v1/settings", Owner),
+    ("PATCH", "/api/v1/settings", Owner),
+    ("GET", "/api/v1/stores", Any),
+    ("POST", "/api/v1/stores", Owner),
+    ("GET", "/api/v1/stores/{id}", Any),
+    ("PUT", "/api/v1/stores/{id}", Owner),
+    ("POST", "/api/v1/stores/{id}/open", Owner),
+    ("POST", "/api/v1/stores/{id}/close", Owner),
+    ("GET", "/api/v1/cashiers", Any),
+    ("GET", "/api/v1/cashiers/{id}", Any),
+    ("POST", "/api/v1/cashiers/{id}/approve", Marketers),
+    ("POST", "/api/v1/cashiers/{id}/reject", Marketers),
+    ("POST", "/api/v1/cashiers/{id}/revoke", Marketers),
+    ("GET", "/api/v1/discount-templates", Any),
+    ("POST", "/api/v1/discount-templates", Marketers),
+    ("GET", "/api/v1/discount-templates/{id}", Any),
+    ("PUT", "/api/v1/discount-templates/{id}", Marketers),
+    (
+        "POST",
+        "/api/v1/discount-templates/{id}/activate",
+        Marketers,
+    ),
+    (
+        "POST",
+        "/api/v1/discount-templates/{id}/deactivate",
+        Marketers,
+    ),
+    ("GET", "/api/v1/audit-log", Owner),
+];
+
+fn allows(access: Access, role: AdminRole) -> bool {
+    match access {
+        Public | Any => true,
+        Marketers => role != AdminRole::Readonly,
+        Owner => role == AdminRole::Owner,
+    }
+}
+
+/// The operations of the served document, as (METHOD, path).
+async fn served_operations(app: &TestApp) -> BTreeSet<(String, String)> {
+    let (status, doc) = app.call(Method::GET, "/api/openapi.json", None, None).await;
+    assert_eq!(status, 200);
+    let mut operations = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in ["get", "post", "put", "patch", "delete"] {
+            if item.get(method).is_some() {
+                operations.insert((method.to_uppercase(), path.clone()));
+            }
+        }
+    }
+    operations
+}
+
+/// Calls the route as `token` with an empty JSON object and ids that exist nowhere.
+async fn call(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+) -> (u16, serde_json::Value) {
+    let path = path.replace("{id}", "987654321");
+    let method = Method::from_bytes(method.as_bytes()).unwrap();
+    let body = (method != Method::GET).then(|| json!({}));
+    app.call(method, &path, token, body).await
+}
+
+api_test! {
+    async fn every_route_checks_the_role_table(app) {
+        let served = served_operations(&app).await;
+        let table: BTreeSet<(String, String)> = TABLE.iter().map(|(m, p, _)| (m.to_string(), p.to_string())).collect();
+        let missing: Vec<_> = served.difference(&table).collect();
+        assert!(missing.is_empty(), "routes missing from the role table: {missing:?}");
+        let stale: Vec<_> = table.difference(&served).collect();
+        assert!(stale.is_empty(), "rows for routes that are not served: {stale:?}");
+
+        for role in [AdminRole::Owner, AdminRole::Marketing, AdminRole::Readonly] {
+            let login = app.login(role).await;
+            for &(method, path, access) in TABLE {
+                let (status, body) = call(&app, method, path, Some(&login.access)).await;
+                if allows(access, role) {
+                    assert!(status != 401 && status != 403, "{role:?} {method} {path} should pass the role check: {status} {body}");
+                } else {
+                    assert_eq!((status, code(&body)), (403, "FORBIDDEN"), "{role:?} {method} {path}");
+                }
+            }
+        }
+        for &(method, path, access) in TABLE {
+            let (status, body) = call(&app, method, path, None).await;
+            if access == Public {
+                assert!(status != 401 && status != 403, "{method} {path} is public: {status} {body}");
+            } else {
+                assert_eq!((status, code(&body)), (401, "AUTH_REQUIRED"), "{method} {path}");
+            }
+        }
+    }
+}
