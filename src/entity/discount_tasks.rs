@@ -71,6 +71,7 @@ impl ActiveModelBehavior for ActiveModel {}
     DeriveActiveEnum,
     serde::Serialize,
     serde::Deserialize,
+    utoipa::ToSchema,
 )]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 #[serde(rename_all = "snake_case")]

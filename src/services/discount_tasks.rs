@@ -69,14 +69,14 @@ struct StoredTarget {
 }
 
 /// One user the task could not give a discount to, and why (an error code).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Failure {
     pub user_id: i64,
     pub code: String,
 }
 
 /// Where a task stands.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Progress {
     pub id: i64,
     pub state: TaskState,

@@ -23,14 +23,14 @@ pub const MAX_STALE: Duration = Duration::minutes(10);
 const KEY: &str = "kpis:snapshot";
 const REFRESH_LOCK: &str = "kpis:snapshot:refresh";
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct SourceCount {
     /// `None` for users who came without a deep link.
     pub source: Option<String>,
     pub users: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Snapshot {
     pub as_of: DateTime<Utc>,
     pub users_total: i64,

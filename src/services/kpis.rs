@@ -29,7 +29,7 @@ use crate::kv::Kv;
 /// The longest range one request may ask for.
 pub const MAX_DAYS: i64 = 366;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct KindCounts {
     pub subscription: i64,
     pub birthday: i64,
@@ -55,14 +55,14 @@ impl KindCounts {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct DeliveryCounts {
     pub sent: i64,
     pub failed: i64,
     pub skipped: i64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Day {
     pub date: NaiveDate,
     pub users_new: i64,
@@ -76,7 +76,7 @@ pub struct Day {
 }
 
 /// Redeemed divided by issued over the range, per kind (`None` when nothing was issued).
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Conversion {
     pub subscription: Option<f64>,
     pub birthday: Option<f64>,
@@ -84,7 +84,7 @@ pub struct Conversion {
     pub total: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Kpis {
     pub from: NaiveDate,
     pub to: NaiveDate,

@@ -23,9 +23,16 @@ mod admins;
 mod audit;
 mod auth;
 mod cashiers;
+mod discounts;
+mod message_templates;
+mod redemptions;
+mod segments;
 mod settings;
+mod sorted;
+mod stats;
 mod stores;
 mod templates;
+mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -49,6 +56,12 @@ pub fn v1() -> OpenApiRouter<ApiState> {
         .merge(cashiers::routes())
         .merge(templates::routes())
         .merge(audit::routes())
+        .merge(users::routes())
+        .merge(discounts::routes())
+        .merge(redemptions::routes())
+        .merge(segments::routes())
+        .merge(message_templates::routes())
+        .merge(stats::routes())
 }
 
 /// The served API, with the rate limit, body limit and idempotency layers, plus the document and docs.

@@ -33,6 +33,12 @@ the `ErrorObject.code` enum.",
         (name = "cashiers", description = "Cashiers of the staff bot"),
         (name = "discount-templates", description = "What welcome, birthday and manual discounts are worth"),
         (name = "audit", description = "Who changed what (owner only)"),
+        (name = "users", description = "Customers: search, block, birthday corrections, manual discounts"),
+        (name = "discounts", description = "Issued discounts, revoking, bulk issues with progress"),
+        (name = "redemptions", description = "The usage log and its CSV export"),
+        (name = "segments", description = "Saved audience filters with a live count"),
+        (name = "message-templates", description = "Reusable message content in Telegram HTML"),
+        (name = "stats", description = "Key figures per day in the shop's time zone"),
     )
 )]
 pub struct ApiDoc;

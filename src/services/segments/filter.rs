@@ -16,7 +16,7 @@ use crate::error::{Error, FieldError, Result};
 use crate::services::listing;
 
 /// Who of the matching users a use of the segment may reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Audience {
     /// Everyone who matches except blocked users (bulk discounts).
@@ -27,7 +27,7 @@ pub enum Audience {
 }
 
 /// The criteria of a segment; absent ones do not filter. They combine with AND; list values with OR.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SegmentFilter {
     #[serde(default, skip_serializing_if = "Option::is_none")]

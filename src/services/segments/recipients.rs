@@ -18,7 +18,7 @@ use crate::error::Result;
 pub const CHUNK: u64 = 1000;
 
 /// How many users a filter selects.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SegmentCount {
     /// Matching users who are not blocked (the audience of a bulk discount).
     pub matching: u64,
