@@ -74,7 +74,7 @@ impl DiscountView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct IssuedView {
     pub discount: DiscountView,
-    /// The code, shown once here (the customer sees it in the client bot).
+    /// The code as printed (`ABCDE-FGHJK`), shown once here (the customer sees it in the client bot).
     pub code: String,
 }
 

@@ -314,7 +314,7 @@ async fn issue_discount(
     Ok((
         StatusCode::CREATED,
         Json(IssuedView {
-            code: issued.code.expose().to_string(),
+            code: issued.code.display(),
             discount: DiscountView::of(issued.discount, now)?,
         }),
     ))
