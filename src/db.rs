@@ -26,13 +26,60 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<DatabaseConnecti
         .max_connections(if is_sqlite { 1 } else { max_connections })
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(Duration::from_secs(30))
+        // sqlx pings a connection on every acquire by default: a round trip before every statement run
+        // outside a transaction. Ping only connections that sat idle, and recycle them well before a
+        // server's wait_timeout would close them.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .idle_timeout(Duration::from_secs(300))
+        .max_lifetime(Duration::from_secs(1800))
         // Statements carry hashed codes as parameters; sqlx's statement log stays off.
         .sqlx_logging(false);
-    let db = Database::connect(options).await?;
+    let db = match Database::connect(options.clone()).await {
+        Err(e) if is_unknown_database(&e) => {
+            create_mysql_database(url).await?;
+            Database::connect(options).await?
+        }
+        other => other?,
+    };
     if db.get_database_backend() == DbBackend::Sqlite {
         db.execute_unprepared("PRAGMA journal_mode=WAL").await?;
     }
     Ok(db)
+}
+
+/// MySQL's "Unknown database" (error 1049).
+fn is_unknown_database(err: &sea_orm::DbErr) -> bool {
+    err.to_string().contains("1049")
+}
+
+/// Creates the database named in a `mysql://…/name` URL, so a first start needs no manual step (the
+/// configured user must have the right; otherwise the original error stands).
+async fn create_mysql_database(url: &str) -> Result<()> {
+    let (server, name) = split_mysql_url(url)
+        .ok_or_else(|| crate::Error::Internal("DATABASE_URL names no database".into()))?;
+    if !name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
+        return Err(crate::Error::Internal(
+            "the database name may hold only letters, digits and _".into(),
+        ));
+    }
+    let admin = Database::connect(server).await?;
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE IF NOT EXISTS `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+        .await?;
+    admin.close().await?;
+    tracing::info!(database = name, "created the database");
+    Ok(())
+}
+
+/// `mysql://u:p@h:3306/name?x=y` → (`mysql://u:p@h:3306?x=y`, `name`).
+fn split_mysql_url(url: &str) -> Option<(String, String)> {
+    let rest = url.strip_prefix("mysql://")?;
+    let (authority, path) = rest.split_once('/')?;
+    let (name, query) = match path.split_once('?') {
+        Some((name, query)) => (name, format!("?{query}")),
+        None => (path, String::new()),
+    };
+    (!name.is_empty()).then(|| (format!("mysql://{authority}{query}"), name.to_string()))
 }
 
 /// Applies every pending migration.
@@ -66,7 +113,22 @@ fn sqlite_path(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::sqlite_path;
+    use super::{split_mysql_url, sqlite_path};
+
+    #[test]
+    fn the_database_name_is_split_from_a_mysql_url() {
+        let split = split_mysql_url;
+        assert_eq!(
+            split("mysql://root@127.0.0.1:3306/dvorik"),
+            Some(("mysql://root@127.0.0.1:3306".into(), "dvorik".into()))
+        );
+        assert_eq!(
+            split("mysql://u:p@h/db?ssl-mode=disabled"),
+            Some(("mysql://u:p@h?ssl-mode=disabled".into(), "db".into()))
+        );
+        assert_eq!(split("mysql://root@h:3306/"), None);
+        assert_eq!(split("mysql://root@h:3306"), None);
+    }
 
     #[test]
     fn the_sqlite_file_path_is_found_in_the_url() {

@@ -44,15 +44,17 @@ impl Server {
         let mut child = cmd.spawn().expect("spawn dvorik serve");
         let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
         let deadline = Instant::now() + Duration::from_secs(60);
+        let mut seen = Vec::new();
         let addr = loop {
             assert!(
                 Instant::now() < deadline,
-                "dvorik serve did not start listening"
+                "dvorik serve did not start listening:\n{}",
+                seen.join("\n")
             );
-            let line = lines
-                .next()
-                .expect("dvorik serve exited before listening")
-                .unwrap();
+            let Some(line) = lines.next() else {
+                panic!("dvorik serve exited before listening:\n{}", seen.join("\n"));
+            };
+            let line = line.unwrap();
             if let Some(rest) = line
                 .split("addr=")
                 .nth(1)
@@ -60,6 +62,7 @@ impl Server {
             {
                 break rest.split_whitespace().next().unwrap().to_string();
             }
+            seen.push(line);
         };
         // Keep draining the log so the child never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
@@ -150,7 +153,7 @@ async fn serve_on_mariadb_and_redis_is_ready() {
             .unwrap();
         assert!(status.success(), "{sql}");
     };
-    mysql(format!("CREATE DATABASE `{name}`"));
+    // The database does not exist yet: dvorik creates it on first start.
     let dir = temp_dir();
     let mut cmd = dvorik(&dir);
     cmd.env("DATABASE_URL", format!("{server_url}/{name}"))

@@ -11,6 +11,7 @@ mod m20261121_000004_deals;
 mod m20261121_000005_auth_ops;
 mod m20261122_000101_discount_tasks;
 mod m20261122_000102_kpi_indexes;
+mod m20261122_000201_lean_redemption;
 
 pub struct Migrator;
 
@@ -25,6 +26,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000005_auth_ops::Migration),
             Box::new(m20261122_000101_discount_tasks::Migration),
             Box::new(m20261122_000102_kpi_indexes::Migration),
+            Box::new(m20261122_000201_lean_redemption::Migration),
         ]
     }
 }

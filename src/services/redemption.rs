@@ -8,12 +8,13 @@
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set,
-    TransactionSession, TransactionTrait,
+    ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QuerySelect, QueryTrait, Set, TransactionSession, TransactionTrait,
 };
 
 use super::{cashiers, discounts, users};
 use crate::domain::{DiscountCode, DiscountValue};
+use crate::entity::cashiers::CashierState;
 use crate::entity::discounts::{DiscountState, Entity as Discounts};
 use crate::entity::{discounts as discount, redemptions};
 use crate::error::{Error, Result, is_unique_violation};
@@ -64,6 +65,9 @@ pub async fn check(
 
 /// Redeems `input` by the approved cashier `cashier_id`, once. `amount_minor` is the receipt total in
 /// kopecks, if the cashier gave it. Every refusal leaves the database unchanged.
+///
+/// Five round trips: one read of the discount with the cashier's state and store, then `BEGIN`, the
+/// conditional `UPDATE`, the usage-log `INSERT`, `COMMIT`. Nothing is read back after the insert.
 pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
     db: &C,
     key: &ServerKey,
@@ -76,10 +80,17 @@ pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
     if amount_minor.is_some_and(|a| a <= 0) {
         return Err(Error::invalid("amount", "invalid_amount"));
     }
-    let cashier = cashiers::require_approved(db, cashier_id).await?;
-    let found = discounts::find_by_code(db, key, &code)
-        .await?
-        .ok_or(Error::DiscountNotFound)?;
+    let Some(found) = discount_with_cashier(db, &code.hash(key), cashier_id).await? else {
+        // No such code; but a cashier who may not redeem hears that first, as when the code exists.
+        cashiers::require_approved(db, cashier_id).await?;
+        return Err(Error::DiscountNotFound);
+    };
+    let store_id = match (found.cashier_state, found.cashier_store_id) {
+        (Some(CashierState::Approved), Some(store_id)) => store_id,
+        (Some(_), _) => return Err(Error::CashierNotApproved),
+        (None, _) => return Err(Error::CashierNotFound),
+    };
+    let discount = found.discount;
     // The transaction holds only the two writes, so the row lock is held as briefly as possible.
     let txn = db.begin().await?;
     let updated = Discounts::update_many()
@@ -88,7 +99,7 @@ pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
             Expr::value(DiscountState::Redeemed),
         )
         .col_expr(discount::Column::RedeemedAt, Expr::value(now))
-        .filter(discount::Column::Id.eq(found.id))
+        .filter(discount::Column::Id.eq(discount.id))
         .filter(discount::Column::State.eq(DiscountState::Active))
         .filter(discount::Column::ExpiresAt.gt(now))
         .exec(&txn)
@@ -97,35 +108,85 @@ pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
         txn.rollback().await?;
         // Someone else won, or the code was not usable. Read its state afresh, outside the transaction:
         // inside it, InnoDB's repeatable read could still show the snapshot from before the winner.
-        let current = discounts::get(db, found.id).await?;
+        let current = discounts::get(db, discount.id).await?;
         return Err(discounts::refusal(&current, now));
     }
     let log = redemptions::ActiveModel {
-        discount_id: Set(found.id),
-        cashier_id: Set(cashier.id),
-        store_id: Set(cashier.store_id),
+        discount_id: Set(discount.id),
+        cashier_id: Set(cashier_id),
+        store_id: Set(store_id),
         redeemed_at: Set(now),
         amount_minor: Set(amount_minor),
         ..Default::default()
     };
-    let redemption = log.insert(&txn).await.map_err(|e| {
-        if is_unique_violation(&e, "discount") {
-            Error::DiscountAlreadyRedeemed
-        } else {
-            e.into()
-        }
-    })?;
+    // `Entity::insert(..).exec` returns the new id without reading the row back.
+    let inserted = redemptions::Entity::insert(log)
+        .exec(&txn)
+        .await
+        .map_err(|e| {
+            if is_unique_violation(&e, "discount") {
+                Error::DiscountAlreadyRedeemed
+            } else {
+                e.into()
+            }
+        })?;
     txn.commit().await?;
+    let redemption = redemptions::Model {
+        id: inserted.last_insert_id,
+        discount_id: discount.id,
+        cashier_id,
+        store_id,
+        redeemed_at: now,
+        amount_minor,
+    };
     let discount = discount::Model {
         state: DiscountState::Redeemed,
         redeemed_at: Some(now),
-        ..found
+        ..discount
     };
     Ok(Redeemed {
         value: discounts::value_of(&discount)?,
         discount,
         redemption,
     })
+}
+
+/// A discount and the state and store of one cashier, read together.
+struct DiscountWithCashier {
+    discount: discount::Model,
+    cashier_state: Option<CashierState>,
+    cashier_store_id: Option<i64>,
+}
+
+/// The discount with `code_hash` and, in the same statement, the state and store of `cashier_id`
+/// (scalar subqueries; `None` where there is no such cashier).
+async fn discount_with_cashier(
+    db: &impl ConnectionTrait,
+    code_hash: &str,
+    cashier_id: i64,
+) -> Result<Option<DiscountWithCashier>> {
+    let query = Discounts::find()
+        .filter(discount::Column::CodeHash.eq(code_hash))
+        .column_as(
+            Expr::cust_with_values("(SELECT state FROM cashiers WHERE id = ?)", [cashier_id]),
+            "cashier_state",
+        )
+        .column_as(
+            Expr::cust_with_values("(SELECT store_id FROM cashiers WHERE id = ?)", [cashier_id]),
+            "cashier_store_id",
+        )
+        .into_query();
+    let Some(row) = db.query_one(&query).await? else {
+        return Ok(None);
+    };
+    let cashier_state: Option<String> = row.try_get("", "cashier_state")?;
+    Ok(Some(DiscountWithCashier {
+        discount: discount::Model::from_query_result(&row, "")?,
+        cashier_state: cashier_state
+            .map(|s| CashierState::try_from_value(&s))
+            .transpose()?,
+        cashier_store_id: row.try_get("", "cashier_store_id")?,
+    }))
 }
 
 /// The usage-log row of a discount, if it was redeemed.
