@@ -11,7 +11,7 @@ BENCHES ?= redeem
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt migrate bench up down
+.PHONY: help run test lint fmt migrate bench up down fuzz-api
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  make %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
@@ -35,6 +35,9 @@ migrate: ## Apply database migrations (DATABASE_URL)
 bench: ## Run the benchmarks (results in target/bench/*.json)
 	bash scripts/ensure-services.sh
 	$(CARGO) bench $(addprefix --bench ,$(BENCHES))
+
+fuzz-api: ## schemathesis against the served OpenAPI as an owner (FUZZ_MAX_EXAMPLES, FUZZ_DATABASE_URL)
+	bash scripts/fuzz-api.sh
 
 up: ## Build and start the production stack (docker compose: MySQL 8.4, Redis 7, dvorik)
 	docker compose up -d --build

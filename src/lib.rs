@@ -15,7 +15,7 @@
 //! - [`domain`]: pure types and rules with no storage (discount values, code alphabet, birthdays).
 //! - [`services`]: the use cases over storage; every function takes `&impl ConnectionTrait` (or
 //!   `TransactionTrait` where it needs its own transaction) so it runs on the pool or inside a transaction.
-//! - [`http`]: the HTTP surface (`/health`, `/health/ready`; the admin API grows here).
+//! - [`http`]: the HTTP surface: `/health`, `/health/ready`, `/metrics` and the admin REST API.
 //! - [`clock`]: the current time as the database stores it (UTC, microseconds).
 //! - [`app`]: [`app::Core`], the handles (database, key-value store, keys, settings) an adapter needs.
 

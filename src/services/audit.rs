@@ -153,10 +153,13 @@ pub async fn page(
             query = query.filter(column.eq(value.as_str()));
         }
     }
-    if let Some(from) = filter.from {
+    let Some((from, to)) = paging::bindable_range(filter.from, filter.to) else {
+        return Ok(Page::empty(request));
+    };
+    if let Some(from) = from {
         query = query.filter(audit_log::Column::At.gte(from));
     }
-    if let Some(to) = filter.to {
+    if let Some(to) = to {
         query = query.filter(audit_log::Column::At.lt(to));
     }
     paging::fetch(db, query, audit_log::Column::Id, request, |row| row.id).await

@@ -8,6 +8,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter,
     QueryOrder, QuerySelect, Select,
@@ -64,6 +65,24 @@ impl Cursor {
     }
 }
 
+/// A time range of a filter: from (inclusive), to (exclusive); `None` is unbounded.
+pub type TimeRange = (Option<DateTime<Utc>>, Option<DateTime<Utc>>);
+
+/// A filter's time range made safe to bind: MariaDB receives time parameters as `TIMESTAMP`, which
+/// holds only 1970-01-01 00:00:01 to 2038-01-19 03:14:07 UTC, and turns anything outside into zero
+/// (matching nothing, silently). A bound outside that span is dropped when it excludes nothing stored,
+/// and `None` is returned when the range cannot match any stored row.
+pub fn bindable_range(from: Option<DateTime<Utc>>, to: Option<DateTime<Utc>>) -> Option<TimeRange> {
+    let (min, max) = (
+        DateTime::<Utc>::from_timestamp(1, 0).unwrap_or_default(),
+        DateTime::<Utc>::from_timestamp(i64::from(i32::MAX), 0).unwrap_or_default(),
+    );
+    if from.is_some_and(|f| f > max) || to.is_some_and(|t| t <= min) {
+        return None;
+    }
+    Some((from.filter(|f| *f > min), to.filter(|t| *t <= max)))
+}
+
 /// One page to read.
 #[derive(Debug, Clone, PartialEq)]
 pub struct PageRequest {
@@ -115,6 +134,15 @@ pub struct Page<T> {
 }
 
 impl<T> Page<T> {
+    /// A page with nothing in it (counted as 0 when a total was asked for).
+    pub fn empty(request: &PageRequest) -> Self {
+        Self {
+            items: Vec::new(),
+            next: None,
+            total: request.include_total.then_some(0),
+        }
+    }
+
     /// The same page with every item converted.
     pub fn map<U>(self, f: impl FnMut(T) -> U) -> Page<U> {
         Page {
@@ -204,6 +232,27 @@ mod tests {
         assert_eq!(err(Cursor::decode(&text, "id")), "sort_mismatch");
         assert_eq!(err(Cursor::decode("%%%", "id")), "invalid");
         assert_eq!(err(Cursor::decode("e30", "id")), "invalid");
+    }
+
+    #[test]
+    fn time_bounds_outside_what_mariadb_binds_are_dropped_or_match_nothing() {
+        let at = |y: i32| {
+            chrono::NaiveDate::from_ymd_opt(y, 1, 1)
+                .unwrap()
+                .and_hms_opt(0, 0, 0)
+                .unwrap()
+                .and_utc()
+        };
+        assert_eq!(
+            bindable_range(Some(at(2000)), Some(at(2100))),
+            Some((Some(at(2000)), None))
+        );
+        assert_eq!(
+            bindable_range(Some(at(1900)), Some(at(2030))),
+            Some((None, Some(at(2030))))
+        );
+        assert_eq!(bindable_range(Some(at(2100)), None), None);
+        assert_eq!(bindable_range(None, Some(at(1960))), None);
     }
 
     #[test]

@@ -93,8 +93,18 @@ impl ShopSettings {
             1000,
         );
         if let Some(channel) = &self.channel {
-            let ok =
-                channel.starts_with('@') && channel.len() > 5 || channel.parse::<i64>().is_ok();
+            // A public channel's @username (5 to 32 of A–Z a–z 0–9 _), or a numeric chat id.
+            let username = channel.strip_prefix('@').is_some_and(|name| {
+                (5..=32).contains(&name.len())
+                    && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            });
+            let numeric = {
+                let digits = channel.strip_prefix('-').unwrap_or(channel);
+                !digits.is_empty()
+                    && digits.bytes().all(|b| b.is_ascii_digit())
+                    && channel.parse::<i64>().is_ok()
+            };
+            let ok = username || numeric;
             if !ok {
                 errors.push(FieldError {
                     field: "channel".into(),

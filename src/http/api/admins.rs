@@ -56,6 +56,7 @@ pub struct NewAdmin {
     #[schema(minimum = 1)]
     pub telegram_id: i64,
     pub role: AdminRole,
+    #[schema(max_length = 255)]
     pub name: Option<String>,
 }
 

@@ -33,11 +33,9 @@ pub struct AuditView {
     pub action: String,
     pub entity: String,
     pub entity_id: Option<String>,
-    /// The entity before the change (absent for a creation).
-    #[schema(value_type = Option<Object>)]
+    /// The entity (or value) before the change; `null` for a creation. Any JSON.
     pub before: Option<Value>,
-    /// The entity after the change.
-    #[schema(value_type = Option<Object>)]
+    /// The entity (or value) after the change. Any JSON.
     pub after: Option<Value>,
     /// The API request that made the change.
     pub request_id: Option<String>,

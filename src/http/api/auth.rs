@@ -15,6 +15,7 @@ use super::admins::AdminView;
 use super::error::ApiResult;
 use super::extract::{AnyRole, ApiJson, Auth};
 use super::state::ApiState;
+use crate::error::Error;
 use crate::services::auth::ACCESS_TTL;
 use crate::services::sessions::{self, Session};
 
@@ -57,6 +58,14 @@ pub struct SessionView {
     pub admin: AdminView,
 }
 
+/// A token as sent: 1 to 128 characters, else `VALIDATION_FAILED` on `field`.
+fn token_field<'a>(value: &'a str, field: &str) -> Result<&'a str, Error> {
+    if value.is_empty() || value.chars().count() > 128 {
+        return Err(Error::invalid(field, "out_of_range"));
+    }
+    Ok(value)
+}
+
 impl From<Session> for SessionView {
     fn from(s: Session) -> Self {
         Self {
@@ -82,7 +91,7 @@ async fn exchange_token(
         &core.db,
         &core.key,
         &state.config.tokens,
-        &body.token,
+        token_field(&body.token, "token")?,
         crate::clock::now(),
     )
     .await?;
@@ -100,7 +109,7 @@ async fn refresh_session(
         &core.db,
         &core.key,
         &state.config.tokens,
-        &body.refresh_token,
+        token_field(&body.refresh_token, "refresh_token")?,
         crate::clock::now(),
     )
     .await?;
@@ -117,7 +126,7 @@ async fn logout(
     sessions::logout(
         &core.db,
         &core.key,
-        &body.refresh_token,
+        token_field(&body.refresh_token, "refresh_token")?,
         crate::clock::now(),
     )
     .await?;

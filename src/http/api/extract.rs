@@ -149,20 +149,32 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
 }
 
 /// Parses a JSON body: syntax errors are `MALFORMED_JSON`, shape errors `VALIDATION_FAILED` on the field.
+///
+/// A number with a zero fraction (`3.0`) counts as the integer it equals, as JSON Schema says.
 pub fn from_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|err| {
+    let mut value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| Error::MalformedJson(e.to_string()))?;
+    integral_floats_to_integers(&mut value);
+    serde_path_to_error::deserialize(value).map_err(|err| {
         let path = err.path().to_string();
-        let inner = err.into_inner();
-        match inner.classify() {
-            serde_json::error::Category::Data => shape_error(&path, &inner.to_string()),
-            _ => Error::MalformedJson(inner.to_string()),
+        shape_error(&path, &err.into_inner().to_string()).into()
+    })
+}
+
+fn integral_floats_to_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            let f = n.as_f64().unwrap_or(f64::NAN);
+            // Within ±2^53 a float is exact, so the integer is the number that was sent.
+            if f.fract() == 0.0 && f.abs() <= 9_007_199_254_740_992.0 {
+                *value = Value::from(f as i64);
+            }
         }
-    })?;
-    deserializer
-        .end()
-        .map_err(|e| Error::MalformedJson(e.to_string()))?;
-    Ok(value)
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_to_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_to_integers),
+        _ => {}
+    }
 }
 
 /// A query string of type `T`.
@@ -286,5 +298,13 @@ mod tests {
             pair("MALFORMED_JSON", "")
         );
         assert_eq!(field(b""), pair("MALFORMED_JSON", ""));
+        assert_eq!(
+            field(br#"{"name":"a","inner":{"days":2.5}}"#),
+            pair("inner.days", "invalid_type")
+        );
+        assert!(
+            from_json::<Body>(br#"{"name":"a","inner":{"days":2.0}}"#).is_ok(),
+            "2.0 is the integer 2"
+        );
     }
 }

@@ -10,6 +10,11 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityRequirement, Secur
 use utoipa::openapi::{ContentBuilder, Ref, Required, ResponseBuilder};
 
 use super::error::ErrorBody;
+use super::pagination::IdSort;
+use crate::entity::admins::AdminRole;
+use crate::entity::audit_log::ActorKind;
+use crate::entity::cashiers::CashierState;
+use crate::entity::discount_templates::DiscountKind;
 
 /// The security scheme's name in the document.
 pub const BEARER: &str = "bearer";
@@ -24,7 +29,8 @@ Every error has the shape `{\"error\":{\"code\",\"message\",\"details\"}}`; the 
 the `ErrorObject.code` enum.",
         license(name = "MIT")
     ),
-    components(schemas(ErrorBody)),
+    // Schemas referenced only from query parameters are not collected from the handlers: listed here.
+    components(schemas(ErrorBody, IdSort, AdminRole, CashierState, DiscountKind, ActorKind)),
     tags(
         (name = "auth", description = "Signing in and sessions"),
         (name = "admins", description = "Admins of the panel (owner only)"),

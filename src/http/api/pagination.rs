@@ -15,7 +15,8 @@ pub struct PageParams {
     /// Rows per page, 1 to 200 (default 50).
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<u64>,
-    /// `next_cursor` of the previous page, to read the next one.
+    /// `next_cursor` of the previous page, to read the next one (empty: the first page).
+    #[param(pattern = "^[A-Za-z0-9_-]*$", max_length = 512)]
     pub cursor: Option<String>,
     /// Also count every row matching the filters (slower on large lists).
     pub include_total: Option<bool>,
@@ -45,7 +46,7 @@ impl PageParams {
             direction,
             include_total: self.include_total.unwrap_or(false),
         };
-        if let Some(text) = &self.cursor {
+        if let Some(text) = self.cursor.as_deref().filter(|c| !c.is_empty()) {
             request.after = Some(Cursor::decode(text, request.id_sort())?);
         }
         request.validate()

@@ -80,8 +80,9 @@ pub struct SettingsPatch {
     #[serde(skip_serializing_if = "Option::is_none")]
     #[schema(minimum = 1, maximum = 1800)]
     pub broadcast_rate_per_minute: Option<u32>,
-    /// `@name` or a numeric id; an empty string clears it.
+    /// The channel's `@username` or its numeric id; an empty string clears it.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(pattern = r"^(|@[A-Za-z0-9_]{5,32}|-?[0-9]{1,18})$")]
     pub channel: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shop_contacts: Option<String>,

@@ -59,9 +59,12 @@ impl From<Model> for StoreView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StoreBody {
-    /// Unique, 1 to 255 characters.
+    /// Unique, 1 to 255 characters (trimmed).
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub name: String,
+    #[schema(max_length = 512)]
     pub address: Option<String>,
+    #[schema(max_length = 255)]
     pub hours: Option<String>,
 }
 

@@ -99,6 +99,7 @@ impl TemplateView {
 #[serde(deny_unknown_fields)]
 pub struct TemplateBody {
     pub kind: DiscountKind,
+    #[schema(min_length = 1, max_length = 255, pattern = r"\S")]
     pub name: String,
     pub value: ValueBody,
     /// Days a code stays valid, 1 to 3650.
@@ -106,6 +107,7 @@ pub struct TemplateBody {
     pub validity_days: i32,
     /// Activating a welcome or birthday template deactivates the other ones of its kind.
     pub active: bool,
+    #[schema(max_length = 4000)]
     pub text: Option<String>,
 }
 
