@@ -22,7 +22,7 @@ use super::kpi_snapshot::{self, Snapshot, SourceCount};
 use super::templates::DiscountKind;
 use crate::domain::local_days::{self, Span};
 use crate::entity::broadcast_deliveries::{self as deliveries, DeliveryState};
-use crate::entity::{discounts, users};
+use crate::entity::{discounts, redemptions, users};
 use crate::error::{Error, Result};
 use crate::kv::Kv;
 
@@ -297,23 +297,23 @@ async fn redeemed(
     span: &Span,
     days: &mut BTreeMap<NaiveDate, Day>,
 ) -> Result<()> {
-    let rows: Vec<(String, DiscountKind, i64)> = discounts::Entity::find()
+    let rows: Vec<(String, Option<DiscountKind>, i64)> = redemptions::Entity::find()
         .select_only()
         .expr_as(
             day_expr(db.get_database_backend(), "redeemed_at", span),
             "day",
         )
-        .column(discounts::Column::Kind)
+        .column(redemptions::Column::Kind)
         .expr_as(Expr::cust("COUNT(*)"), "n")
-        .filter(discounts::Column::RedeemedAt.gte(span.start))
-        .filter(discounts::Column::RedeemedAt.lt(span.end))
+        .filter(redemptions::Column::RedeemedAt.gte(span.start))
+        .filter(redemptions::Column::RedeemedAt.lt(span.end))
         .group_by(Expr::cust("day"))
-        .group_by(discounts::Column::Kind)
+        .group_by(redemptions::Column::Kind)
         .into_tuple()
         .all(db)
         .await?;
     for (day, kind, n) in rows {
-        if let Some(d) = bucket(days, span, &day) {
+        if let (Some(d), Some(kind)) = (bucket(days, span, &day), kind) {
             d.discounts_redeemed.add(kind, n);
         }
     }
