@@ -57,6 +57,16 @@ pub enum Error {
     DiscountAlreadyIssued,
     #[error("the birthday is already set")]
     BirthdayAlreadySet,
+    #[error("the user is blocked")]
+    UserBlocked,
+    #[error("segment not found")]
+    SegmentNotFound,
+    #[error("message template not found")]
+    MessageTemplateNotFound,
+    #[error("a message template with this name exists")]
+    MessageTemplateNameTaken,
+    #[error("discount task not found")]
+    DiscountTaskNotFound,
     #[error("unknown setting {0}")]
     SettingUnknown(String),
     // Deals and signing.
@@ -168,6 +178,11 @@ impl Error {
         "DISCOUNT_REVOKED",
         "DISCOUNT_ALREADY_ISSUED",
         "BIRTHDAY_ALREADY_SET",
+        "USER_BLOCKED",
+        "SEGMENT_NOT_FOUND",
+        "MESSAGE_TEMPLATE_NOT_FOUND",
+        "MESSAGE_TEMPLATE_NAME_TAKEN",
+        "DISCOUNT_TASK_NOT_FOUND",
         "SETTING_UNKNOWN",
         "DEAL_NOT_FOUND",
         "DEAL_NOT_DRAFT",
@@ -235,6 +250,11 @@ impl Error {
             Self::DiscountRevoked => "DISCOUNT_REVOKED",
             Self::DiscountAlreadyIssued => "DISCOUNT_ALREADY_ISSUED",
             Self::BirthdayAlreadySet => "BIRTHDAY_ALREADY_SET",
+            Self::UserBlocked => "USER_BLOCKED",
+            Self::SegmentNotFound => "SEGMENT_NOT_FOUND",
+            Self::MessageTemplateNotFound => "MESSAGE_TEMPLATE_NOT_FOUND",
+            Self::MessageTemplateNameTaken => "MESSAGE_TEMPLATE_NAME_TAKEN",
+            Self::DiscountTaskNotFound => "DISCOUNT_TASK_NOT_FOUND",
             Self::SettingUnknown(_) => "SETTING_UNKNOWN",
             Self::DealNotFound => "DEAL_NOT_FOUND",
             Self::DealNotDraft => "DEAL_NOT_DRAFT",

@@ -9,6 +9,8 @@ mod m20261121_000002_discounts;
 mod m20261121_000003_broadcasts;
 mod m20261121_000004_deals;
 mod m20261121_000005_auth_ops;
+mod m20261122_000101_discount_tasks;
+mod m20261122_000102_kpi_indexes;
 mod m20261122_000201_lean_redemption;
 
 pub struct Migrator;
@@ -22,6 +24,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261121_000003_broadcasts::Migration),
             Box::new(m20261121_000004_deals::Migration),
             Box::new(m20261121_000005_auth_ops::Migration),
+            Box::new(m20261122_000101_discount_tasks::Migration),
+            Box::new(m20261122_000102_kpi_indexes::Migration),
             Box::new(m20261122_000201_lean_redemption::Migration),
         ]
     }

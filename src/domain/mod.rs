@@ -4,6 +4,7 @@
 pub mod birthday;
 pub mod code;
 pub mod language;
+pub mod local_days;
 pub mod value;
 
 pub use birthday::Birthday;

@@ -2,6 +2,8 @@
 
 use sea_orm::entity::prelude::*;
 
+use super::discount_templates::DiscountKind;
+
 #[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel, serde::Serialize)]
 #[sea_orm(table_name = "redemptions")]
 pub struct Model {
@@ -13,6 +15,9 @@ pub struct Model {
     pub store_id: i64,
     pub redeemed_at: DateTimeUtc,
     pub amount_minor: Option<i64>,
+    /// The kind of the discount redeemed, copied at redemption so daily figures per kind read only
+    /// this append-only table (`ix_redemptions_redeemed_at_kind`).
+    pub kind: Option<DiscountKind>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -117,6 +117,7 @@ pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
         store_id: Set(store_id),
         redeemed_at: Set(now),
         amount_minor: Set(amount_minor),
+        kind: Set(Some(discount.kind)),
         ..Default::default()
     };
     // `Entity::insert(..).exec` returns the new id without reading the row back.
@@ -138,6 +139,7 @@ pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
         store_id,
         redeemed_at: now,
         amount_minor,
+        kind: Some(discount.kind),
     };
     let discount = discount::Model {
         state: DiscountState::Redeemed,

@@ -103,3 +103,28 @@ pub async fn template(
         .await
         .unwrap()
 }
+
+/// A registered user named `first_name`, then changed by `edit` straight in the table (flags and dates
+/// that other flows would set: subscribed, blocked, source, created_at, …).
+pub async fn user_with(
+    db: &impl ConnectionTrait,
+    telegram_id: i64,
+    first_name: &str,
+    now: DateTime<Utc>,
+    edit: impl FnOnce(&mut users::ActiveModel),
+) -> users::Model {
+    use sea_orm::ActiveModelTrait;
+    let user = services::users::register(
+        db,
+        &profile(telegram_id, first_name),
+        None,
+        Default::default(),
+        now,
+    )
+    .await
+    .unwrap()
+    .user;
+    let mut row: users::ActiveModel = user.into();
+    edit(&mut row);
+    row.update(db).await.unwrap()
+}

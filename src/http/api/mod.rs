@@ -25,9 +25,16 @@ mod auth;
 mod blacklist;
 mod cashiers;
 mod deals;
+mod discounts;
+mod message_templates;
+mod redemptions;
+mod segments;
 mod settings;
+mod sorted;
+mod stats;
 mod stores;
 mod templates;
+mod users;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
@@ -53,6 +60,12 @@ pub fn v1() -> OpenApiRouter<ApiState> {
         .merge(audit::routes())
         .merge(deals::routes())
         .merge(blacklist::routes())
+        .merge(users::routes())
+        .merge(discounts::routes())
+        .merge(redemptions::routes())
+        .merge(segments::routes())
+        .merge(message_templates::routes())
+        .merge(stats::routes())
 }
 
 /// The served API, with the rate limit, body limit and idempotency layers, plus the document and docs.

@@ -41,6 +41,12 @@ the `ErrorObject.code` enum.",
         (name = "audit", description = "Who changed what (owner only)"),
         (name = "deals", description = "Deals, their documents, signing evidence and its verification"),
         (name = "blacklist", description = "Blocked users and phones (owner and marketing)"),
+        (name = "users", description = "Customers: search, block, birthday corrections, manual discounts"),
+        (name = "discounts", description = "Issued discounts, revoking, bulk issues with progress"),
+        (name = "redemptions", description = "The usage log and its CSV export"),
+        (name = "segments", description = "Saved audience filters with a live count"),
+        (name = "message-templates", description = "Reusable message content in Telegram HTML"),
+        (name = "stats", description = "Key figures per day in the shop's time zone"),
     )
 )]
 pub struct ApiDoc;
