@@ -11,13 +11,16 @@ BENCHES ?= redeem signing
 ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help run test lint fmt migrate bench up down fuzz-api
+.PHONY: help run sim test lint fmt migrate bench up down fuzz-api
 
 help: ## List the targets
 	@awk 'BEGIN { FS = ":.*## " } /^[a-z][a-z-]*:.*## / { printf "  make %-8s %s\n", $$1, $$2 }' $(MAKEFILE_LIST)
 
 run: ## Run the service (SQLite file and in-process state unless configured otherwise)
 	$(CARGO) run -p dvorik-bots --bin dvorik -- serve
+
+sim: ## Try both bots in the terminal with the built-in Telegram simulator (no token needed)
+	$(CARGO) run -p dvorik-bots --bin dvorik -- sim
 
 test: ## Run all tests (starts or installs MariaDB and Redis first)
 	bash scripts/test.sh $(ARGS)
