@@ -24,6 +24,7 @@ mod audit;
 mod auth;
 mod cashiers;
 mod discounts;
+mod fast_json;
 mod message_templates;
 mod redemptions;
 mod segments;
