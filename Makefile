@@ -5,7 +5,7 @@ CARGO ?= cargo
 # Benchmarks run by `make bench` (each a [[bench]] target of the root package, harness = false).
 # Add new ones here. BENCH_SCALE and BENCH_DATABASE_URL pass through from the environment or the
 # command line: `make bench BENCH_SCALE=0.1`.
-BENCHES ?= redeem signing
+BENCHES ?= redeem signing api
 
 # Extra arguments for the test runner: `make test ARGS="-p dvorik redeem"`.
 ARGS ?=

@@ -6,7 +6,7 @@ mod common;
 use chrono::{Duration, NaiveDate};
 use common::fixtures;
 use dvorik::domain::Birthday;
-use dvorik::entity::{audit_log, users};
+use dvorik::entity::audit_log;
 use dvorik::services::audit::Actor;
 use dvorik::services::discounts::ManualDiscount;
 use dvorik::services::paging::{Cursor, Direction, PageRequest};
@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, Set};
 
 const TZ: chrono_tz::Tz = chrono_tz::Asia::Vladivostok;
 
-fn ids(page: &dvorik::services::paging::Page<users::Model>) -> Vec<i64> {
+fn ids(page: &dvorik::services::paging::Page<user_search::UserListItem>) -> Vec<i64> {
     page.items.iter().map(|u| u.id).collect()
 }
 
@@ -189,5 +189,39 @@ storage_test! {
         let cleared = user_admin::correct_birthday(&t.db, user.id, None, Actor::admin(admin.id), now).await.unwrap();
         assert_eq!(dvorik::services::users::birthday_of(&cleared), None);
         assert_eq!(cleared.birthday_set_at, None);
+    }
+}
+
+storage_test! {
+    async fn a_listed_user_carries_the_same_values_as_the_stored_row(t) {
+        let now = t.now();
+        let full = fixtures::user_with(&t.db, 1, "Полная", now, |u| {
+            u.last_name = Set(Some("Иванова".into()));
+            u.username = Set(Some("ivanova".into()));
+            u.language = Set("en".into());
+            u.source = Set(Some("src_vk".into()));
+            u.subscribed = Set(true);
+            u.blocked = Set(true);
+            u.unreachable = Set(true);
+            u.last_activity_at = Set(now - Duration::hours(1));
+            u.created_at = Set(now - Duration::days(9));
+        }).await;
+        let page = user_search::list(&t.db, &UserFilter::default(), UserSort::Id, &PageRequest::default(), TZ).await.unwrap();
+        let item = &page.items[0];
+        let expected = user_search::UserListItem {
+            id: full.id,
+            telegram_id: full.telegram_id,
+            first_name: full.first_name.clone(),
+            last_name: full.last_name.clone(),
+            username: full.username.clone(),
+            language: full.language.clone(),
+            source: full.source.clone(),
+            subscribed: full.subscribed,
+            blocked: full.blocked,
+            unreachable: full.unreachable,
+            last_activity_at: full.last_activity_at,
+            created_at: full.created_at,
+        };
+        assert_eq!(item, &expected);
     }
 }

@@ -26,6 +26,7 @@ mod blacklist;
 mod cashiers;
 mod deals;
 mod discounts;
+mod fast_json;
 mod message_templates;
 mod redemptions;
 mod segments;

@@ -13,6 +13,7 @@ use utoipa_axum::routes;
 use super::discounts::{DiscountView, IssuedView};
 use super::error::ApiResult;
 use super::extract::{AnyRole, ApiJson, ApiPath, ApiQuery, Auth, Marketers, OwnerOnly};
+use super::fast_json::{self, SizedJson};
 use super::pagination::PageBody;
 use super::sorted;
 use super::state::ApiState;
@@ -22,7 +23,7 @@ use crate::domain::Birthday;
 use crate::entity::users::Model;
 use crate::services::discounts::ManualDiscount;
 use crate::services::user_admin;
-use crate::services::user_search::{self, DiscountCounts, UserFilter, UserSort};
+use crate::services::user_search::{self, DiscountCounts, UserFilter, UserListItem, UserSort};
 
 pub fn routes() -> OpenApiRouter<ApiState> {
     OpenApiRouter::new()
@@ -85,6 +86,44 @@ impl From<Model> for UserView {
             source: u.source,
             phone: u.phone,
             birthday,
+            subscribed: u.subscribed,
+            blocked: u.blocked,
+            unreachable: u.unreachable,
+            last_activity_at: u.last_activity_at,
+            created_at: u.created_at,
+        }
+    }
+}
+
+/// A user as the list shows them (phone and birthday are in `GET /users/{id}`).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct UserListView {
+    pub id: i64,
+    pub telegram_id: i64,
+    pub first_name: String,
+    pub last_name: Option<String>,
+    pub username: Option<String>,
+    pub language: String,
+    pub source: Option<String>,
+    pub subscribed: bool,
+    pub blocked: bool,
+    pub unreachable: bool,
+    #[serde(serialize_with = "fast_json::utc")]
+    pub last_activity_at: DateTime<Utc>,
+    #[serde(serialize_with = "fast_json::utc")]
+    pub created_at: DateTime<Utc>,
+}
+
+impl From<UserListItem> for UserListView {
+    fn from(u: UserListItem) -> Self {
+        Self {
+            id: u.id,
+            telegram_id: u.telegram_id,
+            first_name: u.first_name,
+            last_name: u.last_name,
+            username: u.username,
+            language: u.language,
+            source: u.source,
             subscribed: u.subscribed,
             blocked: u.blocked,
             unreachable: u.unreachable,
@@ -174,13 +213,13 @@ pub struct UserPageParams {
 }
 
 #[utoipa::path(get, path = "/users", tag = "users", params(UserQuery, UserPageParams),
-    responses((status = 200, description = "A page of users", body = PageBody<UserView>)))]
+    responses((status = 200, description = "A page of users", body = PageBody<UserListView>)))]
 async fn list_users(
     _: Auth<AnyRole>,
     State(core): State<Core>,
     ApiQuery(query): ApiQuery<UserQuery>,
     ApiQuery(page): ApiQuery<UserPageParams>,
-) -> ApiResult<Json<PageBody<UserView>>> {
+) -> ApiResult<SizedJson<PageBody<UserListView>>> {
     use UserSortParam as P;
     let (sort, descending) = match page.sort.unwrap_or(P::IdDesc) {
         P::Id => (UserSort::Id, false),
@@ -213,7 +252,12 @@ async fn list_users(
         has_birthday: query.has_birthday,
     };
     let page = user_search::list(&core.db, &filter, sort, &request, core.timezone).await?;
-    Ok(Json(PageBody::render(page, UserView::from)))
+    // About 330 bytes a user as JSON; a buffer that fits saves the copies of a growing one.
+    let capacity = 256 + 400 * page.items.len();
+    Ok(SizedJson {
+        value: PageBody::render(page, UserListView::from),
+        capacity,
+    })
 }
 
 #[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")),
