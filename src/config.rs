@@ -50,6 +50,24 @@ pub struct Config {
     pub sms_gateway: Option<crate::services::sms::SmsGatewayConfig>,
     /// `DVORIK_JOBS`: `off` (or `false`, `0`) keeps this instance from running the scheduled jobs.
     pub jobs: bool,
+    /// The broadcast delivery engine (`DVORIK_BROADCAST*`).
+    pub broadcasts: BroadcastConfig,
+}
+
+/// How this instance sends broadcasts.
+#[derive(Debug, Clone)]
+pub struct BroadcastConfig {
+    /// `DVORIK_BROADCASTS`: `off` keeps this instance from sending broadcasts (others still do).
+    pub enabled: bool,
+    /// `DVORIK_BROADCAST_RATE_PER_MINUTE`: the pace of a broadcast without its own rate, across every
+    /// instance (1–1800; 25 by default, the owner's rule).
+    pub rate_per_minute: u32,
+    /// `DVORIK_BROADCAST_WORKERS`: messages this instance has in flight at once (1–64, default 1, which
+    /// keeps up with 30 per second). A crash can send at most this many twice.
+    pub workers: usize,
+    /// `DVORIK_BROADCAST_CLAIM_TTL_SECS`: how long a claimed delivery stays an instance's before others
+    /// may take it back after a crash (5–3600, default 30).
+    pub claim_ttl_secs: u64,
 }
 
 /// How the bots reach Telegram.
@@ -201,6 +219,7 @@ impl Config {
                     .as_deref(),
                 Some("off" | "false" | "0")
             ),
+            broadcasts: broadcasts_from(&get)?,
         })
     }
 
@@ -458,4 +477,31 @@ mod tests {
         let err = config(&[("DVORIK_SMS_URL", "ftp://x")]).unwrap_err();
         assert_eq!(err.var, "DVORIK_SMS_URL");
     }
+}
+
+fn broadcasts_from(get: &impl Fn(&str) -> Option<String>) -> Result<BroadcastConfig, ConfigError> {
+    let rate_per_minute: u32 = parse(get, "DVORIK_BROADCAST_RATE_PER_MINUTE", 25)?;
+    if !(1..=crate::broadcast::pacer::MAX_PER_MINUTE).contains(&rate_per_minute) {
+        return Err(invalid(
+            "DVORIK_BROADCAST_RATE_PER_MINUTE",
+            "must be 1 to 1800 (Telegram allows about 30 per second)",
+        ));
+    }
+    let workers: usize = parse(get, "DVORIK_BROADCAST_WORKERS", 1)?;
+    if !(1..=64).contains(&workers) {
+        return Err(invalid("DVORIK_BROADCAST_WORKERS", "must be 1 to 64"));
+    }
+    let claim_ttl_secs: u64 = parse(get, "DVORIK_BROADCAST_CLAIM_TTL_SECS", 30)?;
+    if !(5..=3600).contains(&claim_ttl_secs) {
+        return Err(invalid(
+            "DVORIK_BROADCAST_CLAIM_TTL_SECS",
+            "must be 5 to 3600",
+        ));
+    }
+    Ok(BroadcastConfig {
+        enabled: switch(get, "DVORIK_BROADCASTS", true)?,
+        rate_per_minute,
+        workers,
+        claim_ttl_secs,
+    })
 }

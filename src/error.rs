@@ -69,6 +69,17 @@ pub enum Error {
     DiscountTaskNotFound,
     #[error("unknown setting {0}")]
     SettingUnknown(String),
+    // Broadcasts.
+    #[error("broadcast not found")]
+    BroadcastNotFound,
+    #[error("only a draft broadcast can be edited")]
+    BroadcastNotDraft,
+    #[error("the broadcast is not in a state that allows this")]
+    BroadcastStateConflict,
+    #[error("Telegram did not take the test message: {0}")]
+    BroadcastTestSendFailed(String),
+    #[error("the bots are switched off, so nothing can be sent")]
+    BotsUnavailable,
     // Deals and signing.
     #[error("deal not found")]
     DealNotFound,
@@ -184,6 +195,11 @@ impl Error {
         "MESSAGE_TEMPLATE_NAME_TAKEN",
         "DISCOUNT_TASK_NOT_FOUND",
         "SETTING_UNKNOWN",
+        "BROADCAST_NOT_FOUND",
+        "BROADCAST_NOT_DRAFT",
+        "BROADCAST_STATE_CONFLICT",
+        "BROADCAST_TEST_SEND_FAILED",
+        "BOTS_UNAVAILABLE",
         "DEAL_NOT_FOUND",
         "DEAL_NOT_DRAFT",
         "DEAL_STATE_CONFLICT",
@@ -256,6 +272,11 @@ impl Error {
             Self::MessageTemplateNameTaken => "MESSAGE_TEMPLATE_NAME_TAKEN",
             Self::DiscountTaskNotFound => "DISCOUNT_TASK_NOT_FOUND",
             Self::SettingUnknown(_) => "SETTING_UNKNOWN",
+            Self::BroadcastNotFound => "BROADCAST_NOT_FOUND",
+            Self::BroadcastNotDraft => "BROADCAST_NOT_DRAFT",
+            Self::BroadcastStateConflict => "BROADCAST_STATE_CONFLICT",
+            Self::BroadcastTestSendFailed(_) => "BROADCAST_TEST_SEND_FAILED",
+            Self::BotsUnavailable => "BOTS_UNAVAILABLE",
             Self::DealNotFound => "DEAL_NOT_FOUND",
             Self::DealNotDraft => "DEAL_NOT_DRAFT",
             Self::DealStateConflict => "DEAL_STATE_CONFLICT",
@@ -314,6 +335,7 @@ impl Error {
                 | Self::Database(_)
                 | Self::Internal(_)
                 | Self::CodeDeliveryFailed
+                | Self::BotsUnavailable
         )
     }
 

@@ -22,11 +22,15 @@ fn clock() -> Clock {
 
 /// A store that can be switched off, as if Redis stopped.
 struct Flaky {
-    inner: Kv,
+    inner: std::sync::Mutex<Kv>,
     down: AtomicBool,
 }
 
 impl Flaky {
+    fn inner(&self) -> Kv {
+        self.inner.lock().unwrap().clone()
+    }
+
     fn check(&self) -> Result<()> {
         if self.down.load(Ordering::SeqCst) {
             Err(Error::KvUnavailable("switched off by the test".into()))
@@ -40,23 +44,23 @@ impl Flaky {
 impl KeyValue for Flaky {
     async fn get(&self, key: &str) -> Result<Option<String>> {
         self.check()?;
-        self.inner.get(key).await
+        self.inner().get(key).await
     }
     async fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<()> {
         self.check()?;
-        self.inner.set(key, value, ttl).await
+        self.inner().set(key, value, ttl).await
     }
     async fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool> {
         self.check()?;
-        self.inner.set_nx(key, value, ttl).await
+        self.inner().set_nx(key, value, ttl).await
     }
     async fn take(&self, key: &str) -> Result<Option<String>> {
         self.check()?;
-        self.inner.take(key).await
+        self.inner().take(key).await
     }
     async fn delete(&self, key: &str) -> Result<bool> {
         self.check()?;
-        self.inner.delete(key).await
+        self.inner().delete(key).await
     }
     async fn window_hit(
         &self,
@@ -66,7 +70,7 @@ impl KeyValue for Flaky {
         now_ms: u64,
     ) -> Result<WindowDecision> {
         self.check()?;
-        self.inner.window_hit(key, window, limit, now_ms).await
+        self.inner().window_hit(key, window, limit, now_ms).await
     }
     async fn acquire_lease(
         &self,
@@ -75,22 +79,22 @@ impl KeyValue for Flaky {
         ttl: Duration,
     ) -> Result<Option<Lease>> {
         self.check()?;
-        self.inner.acquire_lease(name, holder, ttl).await
+        self.inner().acquire_lease(name, holder, ttl).await
     }
     async fn renew_lease(&self, name: &str, holder: &str, ttl: Duration) -> Result<bool> {
         self.check()?;
-        self.inner.renew_lease(name, holder, ttl).await
+        self.inner().renew_lease(name, holder, ttl).await
     }
     async fn release_lease(&self, name: &str, holder: &str) -> Result<bool> {
         self.check()?;
-        self.inner.release_lease(name, holder).await
+        self.inner().release_lease(name, holder).await
     }
     async fn ping(&self) -> Result<()> {
         self.check()?;
-        self.inner.ping().await
+        self.inner().ping().await
     }
     fn kind(&self) -> &'static str {
-        self.inner.kind()
+        self.inner().kind()
     }
 }
 
@@ -154,7 +158,7 @@ async fn simulate(
 
 fn flaky(kv: Kv) -> Arc<Flaky> {
     Arc::new(Flaky {
-        inner: kv,
+        inner: std::sync::Mutex::new(kv),
         down: AtomicBool::new(false),
     })
 }
@@ -187,6 +191,33 @@ kv_test! {
 }
 
 kv_test! {
+    async fn a_store_that_comes_back_empty_after_an_outage_never_lets_a_window_exceed_the_limit(kv) {
+        let store = flaky(kv);
+        let clock = clock();
+        let pacer = Pacer::new(store.clone() as Kv, clock.clone());
+        let start = clock.now_ms();
+        let mut sends = Vec::new();
+        while clock.now_ms() - start < 150_000 {
+            let elapsed = clock.now_ms() - start;
+            // 25 go out in the first 25 s. Down from 30 s to 40 s; it comes back as a restarted Redis
+            // would, without the window: sending at once would put 50 in the first minute.
+            let down = (30_000..40_000).contains(&elapsed);
+            if elapsed == 40_000 {
+                *store.inner.lock().unwrap() = common::test_kv(false).await;
+            }
+            store.down.store(down, Ordering::SeqCst);
+            while pacer.admit(25).await == Admission::Send {
+                assert!(!down, "admitted while the store was down");
+                sends.push(clock.now_ms() - start);
+            }
+            clock.advance(Duration::from_millis(100));
+        }
+        assert!(max_in_any_window(&sends) <= 25, "max {}", max_in_any_window(&sends));
+        assert!(sends.iter().any(|t| *t >= 90_000), "sending resumed after the outage");
+    }
+}
+
+kv_test! {
     async fn a_429_pause_holds_every_pacer_until_the_deadline(kv) {
         let clock = clock();
         let pacers: Vec<Pacer> = (0..3).map(|_| Pacer::new(kv.clone(), clock.clone())).collect();
@@ -213,19 +244,40 @@ kv_test! {
 }
 
 kv_test! {
-    async fn a_rate_is_capped_at_30_per_second(kv) {
+    async fn a_rate_is_capped_at_30_per_second_and_a_minute_is_never_spent_at_once(kv) {
         let clock = clock();
         let pacer = Pacer::new(kv, clock.clone());
-        let mut admitted = 0;
-        for _ in 0..MAX_PER_MINUTE + 5 {
-            if pacer.admit(u32::MAX).await == Admission::Send {
-                admitted += 1;
+        let start = clock.now_ms();
+        let mut sends = Vec::new();
+        // Asking as fast as possible for 61 s of test time, in 10 ms steps.
+        while clock.now_ms() - start < 61_000 {
+            while pacer.admit(u32::MAX).await == Admission::Send {
+                sends.push(clock.now_ms() - start);
             }
+            clock.advance(Duration::from_millis(10));
         }
-        assert_eq!(admitted, MAX_PER_MINUTE);
-        match pacer.admit(u32::MAX).await {
-            Admission::Wait { after, reason: WaitReason::Rate } => assert_eq!(after, Duration::from_secs(60)),
-            other => panic!("{other:?}"),
+        let in_first_second = sends.iter().filter(|t| **t < 1_000).count();
+        assert_eq!(in_first_second, 30, "a burst larger than 30 per second");
+        for window_start in &sends {
+            let in_second = sends
+                .iter()
+                .filter(|t| (*window_start..*window_start + 1_000).contains(*t))
+                .count();
+            assert!(in_second <= 30, "{in_second} in the second from {window_start} ms");
+        }
+        assert!(max_in_any_window(&sends) <= MAX_PER_MINUTE as usize);
+        assert!(sends.len() >= MAX_PER_MINUTE as usize, "achieved {}", sends.len());
+    }
+}
+
+kv_test! {
+    async fn the_default_25_per_minute_goes_out_one_per_second_not_all_at_once(kv) {
+        let clock = clock();
+        let pacer = Pacer::new(kv, clock.clone());
+        assert_eq!(pacer.admit(25).await, Admission::Send);
+        match pacer.admit(25).await {
+            Admission::Wait { after, reason: WaitReason::Rate } => assert!(after <= Duration::from_secs(1)),
+            other => panic!("a second message in the same instant: {other:?}"),
         }
     }
 }

@@ -6,6 +6,7 @@
 //! them the same way through [`run::start`].
 //!
 //! - [`client`], [`staff`]: the two handler trees, their commands and dialogue states.
+//! - [`broadcast_sender`]: the client bot as the broadcast engine's sender (HTML, media, URL buttons).
 //! - [`common`]: the bot type, error reporting (a core error becomes a translated message), the
 //!   at-most-once filter over `processed_updates`.
 //! - [`i18n`]: the message catalogue and [`i18n::tr`].
@@ -14,6 +15,7 @@
 //! - [`run`]: building the bots, `setMyCommands`, long polling or webhooks; [`webhook`] the routes.
 //! - [`sim_chat`]: the interactive terminal chat of `dvorik sim`.
 
+pub mod broadcast_sender;
 pub mod client;
 pub mod common;
 pub mod i18n;

@@ -1,7 +1,7 @@
 //! `dvorik`: one binary for the whole product.
 //!
-//! - `dvorik serve` — the HTTP server and both bots (long polling, or webhooks on the HTTP server),
-//!   applying pending migrations first. With no bot tokens the bots run against the built-in Telegram
+//! - `dvorik serve` — the HTTP server, both bots (long polling, or webhooks on the HTTP server), the
+//!   scheduled jobs and the broadcast engine, applying pending migrations first. With no bot tokens the bots run against the built-in Telegram
 //!   simulator. Stops gracefully on SIGINT and SIGTERM.
 //! - `dvorik sim` — the bots against the built-in simulator with an interactive terminal chat;
 //!   `dvorik sim --simulator-only --addr 127.0.0.1:8081` runs the simulator alone.
@@ -19,6 +19,10 @@ use dvorik::app::Core;
 use dvorik::config::Config;
 use dvorik::services::admins::{self, AdminRole};
 use dvorik::services::audit::Actor;
+use std::sync::Arc;
+
+use dvorik::broadcast::{BroadcastSender, Engine, EngineConfig};
+use dvorik_bots::broadcast_sender::TelegramSender;
 use dvorik_bots::run::BotsOptions;
 use tracing_subscriber::EnvFilter;
 
@@ -230,9 +234,10 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     }
     let api = dvorik::http::ApiConfig::from_config(&config, &core.key)?;
     let metrics = dvorik::http::Metrics::default();
-    let mut routes = dvorik::http::router_with(core.clone(), api, metrics.clone());
     let mut simulator = None;
     let mut bots = None;
+    let mut webhooks = None;
+    let mut sender: Option<Arc<dyn BroadcastSender>> = None;
     if config.bots_enabled {
         let telegram = &config.telegram;
         let (api_url, client_token, staff_token) = if telegram.uses_simulator() {
@@ -264,18 +269,44 @@ async fn serve(config: Config) -> anyhow::Result<()> {
                 secret(&telegram.staff_token),
             )
         };
+        sender = Some(Arc::new(
+            TelegramSender::new(&api_url, &client_token).context("the client bot's sender")?,
+        ));
         let mut options = BotsOptions::from_config(telegram, &api_url, &client_token, &staff_token);
         options.metrics = metrics.clone();
         let mut running = dvorik_bots::run::start(core.clone(), options)
             .await
             .context("starting the bots")?;
-        if let Some(webhooks) = running.webhook_routes.take() {
-            routes = routes.merge(webhooks);
-        }
+        webhooks = running.webhook_routes.take();
         bots = Some(running);
     } else {
         tracing::info!("bots switched off (DVORIK_BOTS=off)");
     }
+    let mut routes =
+        dvorik::http::router_with_sender(core.clone(), api, metrics.clone(), sender.clone());
+    if let Some(webhooks) = webhooks {
+        routes = routes.merge(webhooks);
+    }
+    let engine = match (&sender, config.broadcasts.enabled) {
+        (Some(sender), true) => Some(
+            Engine::new(
+                &core,
+                dvorik::clock::Clock::system(),
+                sender.clone(),
+                EngineConfig::from_config(&config.broadcasts),
+                metrics.clone(),
+            )
+            .start(),
+        ),
+        (None, _) => {
+            tracing::info!("broadcasts are not sent: the bots are switched off");
+            None
+        }
+        (_, false) => {
+            tracing::info!("broadcasts are not sent by this instance (DVORIK_BROADCASTS=off)");
+            None
+        }
+    };
     let listener = tokio::net::TcpListener::bind(config.http_addr)
         .await
         .with_context(|| format!("binding {}", config.http_addr))?;
@@ -292,6 +323,9 @@ async fn serve(config: Config) -> anyhow::Result<()> {
     )
     .with_graceful_shutdown(shutdown_signal())
     .await?;
+    if let Some(engine) = engine {
+        engine.stop().await;
+    }
     if let Some(bots) = bots {
         bots.stop().await;
     }

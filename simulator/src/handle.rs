@@ -106,6 +106,12 @@ impl Simulator {
         bots
     }
 
+    /// The user has a chat with the bot already (as after pressing Start long ago), without an update:
+    /// how tests give a bot thousands of customers it may write to.
+    pub fn open_chat(&self, token: &str, user: &SimUser) -> Result<(), SimError> {
+        self.inner.lock().open_chat(token, user)
+    }
+
     /// The user sends a text message (a command too: `/start src_instagram` gets its bot_command entity).
     pub fn send_text(&self, token: &str, user: &SimUser, text: &str) -> Result<Injected, SimError> {
         self.inner

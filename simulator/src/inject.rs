@@ -18,6 +18,19 @@ pub(crate) enum UserContent {
 }
 
 impl State {
+    /// The user opened a chat with the bot (pressed Start) at some earlier time: the bot may write to
+    /// them, and no update is queued.
+    pub fn open_chat(&mut self, token: &str, user: &SimUser) -> Result<(), SimError> {
+        self.bot(token)?;
+        self.upsert_user(user);
+        self.bot_mut(token)?
+            .chats
+            .entry(user.id)
+            .or_default()
+            .started = true;
+        Ok(())
+    }
+
     pub fn inject_message(
         &mut self,
         token: &str,

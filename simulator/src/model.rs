@@ -85,6 +85,10 @@ pub struct Entry {
     pub update_id: Option<i64>,
     /// Unix seconds.
     pub date: i64,
+    /// When the simulator took the message, in Unix milliseconds (for pacing checks: `date` is the
+    /// Bot API's whole seconds).
+    #[serde(default)]
+    pub received_ms: i64,
     /// Plain text as the user sees it (HTML or Markdown formatting removed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,

@@ -151,6 +151,7 @@ pub(crate) fn send(
         from_bot: true,
         from_id: bot_id,
         date: now(),
+        received_ms: crate::state::now_ms(),
         text,
         caption,
         media: file.map(|f| Media {

@@ -1,6 +1,22 @@
-//! Broadcast delivery. For now the [`pacer`]: the global sending budget every instance shares.
-//! The delivery engine (claiming delivery rows, sending, recording results) builds on it.
+//! Broadcast delivery: the global [`Pacer`] every instance shares, the delivery rows ([`deliveries`]:
+//! materialized from the audience in chunks, claimed, recorded) and the [`engine`] that runs them
+//! through a [`sender::BroadcastSender`] (the client bot).
+//!
+//! ## Layout
+//! - [`pacer`]: at most N messages in every sliding minute across instances; the shared 429 pause.
+//! - [`db_window`]: the pacer's window in the database when there is no Redis.
+//! - [`deliveries`]: one row per (broadcast, user); claim, record, reclaim after a crash, complete.
+//! - [`plan`]: what one recipient gets (language variant, buttons, media by upload or `file_id`).
+//! - [`sender`]: the port to Telegram and the classification of its answers.
+//! - [`engine`]: the materializer and the workers of one instance.
 
+pub mod db_window;
+pub mod deliveries;
+pub mod engine;
 pub mod pacer;
+pub mod plan;
+pub mod sender;
 
+pub use engine::{Engine, EngineConfig, EngineHandle};
 pub use pacer::{Admission, Pacer};
+pub use sender::{BroadcastSender, Outgoing, SendFailure, Sent};

@@ -20,6 +20,8 @@ pub mod job_leases;
 pub mod login_tokens;
 pub mod message_templates;
 pub mod processed_updates;
+pub mod rate_window_hits;
+pub mod rate_windows;
 pub mod redemptions;
 pub mod refresh_tokens;
 pub mod segments;

@@ -23,7 +23,17 @@ pub fn router(core: Core) -> Router {
 /// The whole router, ready to serve (with `into_make_service_with_connect_info::<SocketAddr>()`, so the
 /// rate limit sees client addresses).
 pub fn router_with(core: Core, config: ApiConfig, metrics: Metrics) -> Router {
-    let state = ApiState::new(core.clone(), config, metrics.clone());
+    router_with_sender(core, config, metrics, None)
+}
+
+/// [`router_with`], with the client bot's sender for broadcast test messages.
+pub fn router_with_sender(
+    core: Core,
+    config: ApiConfig,
+    metrics: Metrics,
+    sender: Option<std::sync::Arc<dyn crate::broadcast::BroadcastSender>>,
+) -> Router {
+    let state = ApiState::new(core.clone(), config, metrics.clone()).with_sender(sender);
     let (api, _) = api::router(state);
     Router::new()
         .merge(health::routes().with_state(core))

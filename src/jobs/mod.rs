@@ -1,4 +1,5 @@
-//! Scheduled jobs: birthdays at 09:00 in the shop time zone, discount expiry with reminders, and cleanup,
+//! Scheduled jobs: birthdays at 09:00 in the shop time zone, discount expiry with reminders, cleanup, and
+//! starting scheduled broadcasts when their time comes (every minute),
 //! registered with tokio-cron-scheduler (six-field cron strings, seconds first) and started by
 //! `dvorik serve` through [`start`]. Every instance schedules them; each run takes a lease
 //! ([`lease::run_exclusive`]) so one instance does the work, and unique keys keep the effects exactly-once
@@ -31,6 +32,8 @@ pub const BIRTHDAYS_CRON: &str = "0 0 9-23 * * *";
 pub const EXPIRY_CRON: &str = "0 */10 * * * *";
 /// Cleanup: daily at 03:30 local time.
 pub const CLEANUP_CRON: &str = "0 30 3 * * *";
+/// Due broadcasts: every minute, on the minute.
+pub const DUE_BROADCASTS_CRON: &str = "0 * * * * *";
 
 /// How long a job's lease lasts without renewal (it is renewed while the job runs).
 pub const LEASE_TTL: Duration = Duration::from_secs(300);
@@ -61,16 +64,23 @@ pub enum JobName {
     Birthdays,
     Expiry,
     Cleanup,
+    DueBroadcasts,
 }
 
 impl JobName {
-    pub const ALL: [JobName; 3] = [JobName::Birthdays, JobName::Expiry, JobName::Cleanup];
+    pub const ALL: [JobName; 4] = [
+        JobName::Birthdays,
+        JobName::Expiry,
+        JobName::Cleanup,
+        JobName::DueBroadcasts,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Birthdays => "birthdays",
             Self::Expiry => "expiry",
             Self::Cleanup => "cleanup",
+            Self::DueBroadcasts => "due_broadcasts",
         }
     }
 
@@ -79,6 +89,7 @@ impl JobName {
             Self::Birthdays => BIRTHDAYS_CRON,
             Self::Expiry => EXPIRY_CRON,
             Self::Cleanup => CLEANUP_CRON,
+            Self::DueBroadcasts => DUE_BROADCASTS_CRON,
         }
     }
 }
@@ -106,6 +117,17 @@ pub async fn run_job(ctx: &JobContext, job: JobName) -> Result<bool> {
             JobName::Cleanup => cleanup::run(&core.db, now)
                 .await
                 .map(|r| tracing::info!(job = job.as_str(), ?r, "done")),
+            JobName::DueBroadcasts => crate::services::broadcasts::start_due(&core.db, now)
+                .await
+                .map(|started| {
+                    if !started.is_empty() {
+                        tracing::info!(
+                            job = job.as_str(),
+                            ?started,
+                            "scheduled broadcasts started"
+                        );
+                    }
+                }),
         }
     })
     .await;

@@ -7,6 +7,7 @@ pub mod audit;
 pub mod auth;
 pub mod birthdays;
 pub mod blacklist;
+pub mod broadcasts;
 pub mod cashiers;
 pub mod deals;
 pub mod discount_list;

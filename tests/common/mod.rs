@@ -27,6 +27,8 @@ pub enum Backend {
 /// A migrated database of its own, removed on drop.
 pub struct TestDb {
     pub db: DatabaseConnection,
+    /// The database's URL, for a process of its own (`dvorik serve` in a test).
+    pub url: String,
     pub key: ServerKey,
     pub backend: Backend,
     cleanup: Cleanup,
@@ -74,11 +76,13 @@ impl TestDb {
         let db = dvorik::db::connect(&url, 16)
             .await
             .expect("connect test database");
+        let url_kept = url.clone();
         dvorik::db::migrate(&db)
             .await
             .expect("migrate test database");
         Self {
             db,
+            url: url_kept,
             key: ServerKey::random(),
             backend,
             cleanup,

@@ -65,6 +65,10 @@ pub fn status_of_code(code: &str) -> Option<StatusCode> {
         "SIGNING_NOT_COUNTERPARTY" | "BLACKLISTED" => S::FORBIDDEN,
         "SIGNING_TOO_MANY_CODES" => S::TOO_MANY_REQUESTS,
         "CODE_DELIVERY_FAILED" => S::SERVICE_UNAVAILABLE,
+        "BROADCAST_NOT_FOUND" => S::NOT_FOUND,
+        "BROADCAST_NOT_DRAFT" | "BROADCAST_STATE_CONFLICT" => S::CONFLICT,
+        "BROADCAST_TEST_SEND_FAILED" => S::UNPROCESSABLE_ENTITY,
+        "BOTS_UNAVAILABLE" => S::SERVICE_UNAVAILABLE,
         "SEGMENT_NOT_FOUND" | "MESSAGE_TEMPLATE_NOT_FOUND" | "DISCOUNT_TASK_NOT_FOUND" => {
             S::NOT_FOUND
         }
@@ -191,6 +195,7 @@ mod tests {
                     | "KV_UNAVAILABLE"
                     | "NOT_READY"
                     | "CODE_DELIVERY_FAILED"
+                    | "BOTS_UNAVAILABLE"
             );
             assert_eq!(status.is_server_error(), internal, "{code}");
         }

@@ -23,6 +23,7 @@ mod admins;
 mod audit;
 mod auth;
 mod blacklist;
+mod broadcasts;
 mod cashiers;
 mod deals;
 mod discounts;
@@ -66,6 +67,7 @@ pub fn v1() -> OpenApiRouter<ApiState> {
         .merge(redemptions::routes())
         .merge(segments::routes())
         .merge(message_templates::routes())
+        .merge(broadcasts::routes())
         .merge(stats::routes())
 }
 

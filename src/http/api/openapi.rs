@@ -46,6 +46,7 @@ the `ErrorObject.code` enum.",
         (name = "redemptions", description = "The usage log and its CSV export"),
         (name = "segments", description = "Saved audience filters with a live count"),
         (name = "message-templates", description = "Reusable message content in Telegram HTML"),
+        (name = "broadcasts", description = "Messages to a segment or every subscriber, paced across instances, with progress"),
         (name = "stats", description = "Key figures per day in the shop's time zone"),
     )
 )]

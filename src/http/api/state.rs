@@ -9,6 +9,7 @@ use axum::extract::FromRef;
 use sea_orm::ConnectionTrait;
 
 use crate::app::Core;
+use crate::broadcast::BroadcastSender;
 use crate::config::Config;
 use crate::entity::admins;
 use crate::error::Result;
@@ -30,6 +31,10 @@ pub struct ApiConfig {
     /// Sign-in attempts (token exchange, refresh) per minute from one IP address; 0: off.
     pub login_rate_per_ip: u32,
     pub max_body_bytes: usize,
+    /// Where attached broadcast media are kept (`<data dir>/media`).
+    pub media_dir: std::path::PathBuf,
+    /// The pace of a broadcast without its own rate (for progress and ETA).
+    pub broadcast_rate_per_minute: u32,
 }
 
 impl ApiConfig {
@@ -45,6 +50,8 @@ impl ApiConfig {
             rate_per_token: config.api_rate_per_token,
             login_rate_per_ip: config.api_login_rate_per_ip,
             max_body_bytes: MAX_BODY_BYTES,
+            media_dir: config.data_dir.join("media"),
+            broadcast_rate_per_minute: config.broadcasts.rate_per_minute,
         })
     }
 
@@ -62,6 +69,8 @@ pub struct ApiState {
     pub config: Arc<ApiConfig>,
     pub metrics: Metrics,
     pub admins: Arc<AdminCache>,
+    /// How test messages of broadcasts reach Telegram: the client bot, when the bots run.
+    pub sender: Option<Arc<dyn BroadcastSender>>,
 }
 
 impl ApiState {
@@ -71,7 +80,14 @@ impl ApiState {
             config: Arc::new(config),
             metrics,
             admins: Arc::default(),
+            sender: None,
         }
+    }
+
+    /// With `sender` for test messages.
+    pub fn with_sender(mut self, sender: Option<Arc<dyn BroadcastSender>>) -> Self {
+        self.sender = sender;
+        self
     }
 }
 
