@@ -259,10 +259,12 @@ async fn update_deal(
     responses((status = 200, description = "The deal, sent", body = DealView)))]
 async fn send_deal(
     auth: Auth<Marketers>,
-    State(core): State<Core>,
+    State(state): State<ApiState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<DealView>> {
-    let deal = deals::send(&core.db, id, auth.actor(), crate::clock::now()).await?;
+    let deal = deals::send(&state.core.db, id, auth.actor(), crate::clock::now()).await?;
+    // The client bot tells the counterparty; a lost notice is no loss (`/documents` lists it).
+    state.config.deal_notices.publish(deal.id);
     Ok(Json(deal.into()))
 }
 

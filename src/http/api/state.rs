@@ -30,6 +30,8 @@ pub struct ApiConfig {
     /// Sign-in attempts (token exchange, refresh) per minute from one IP address; 0: off.
     pub login_rate_per_ip: u32,
     pub max_body_bytes: usize,
+    /// Where a sent deal is announced (the client bot subscribes when it runs in this process).
+    pub deal_notices: crate::services::deal_notices::DealNotices,
 }
 
 impl ApiConfig {
@@ -45,6 +47,7 @@ impl ApiConfig {
             rate_per_token: config.api_rate_per_token,
             login_rate_per_ip: config.api_login_rate_per_ip,
             max_body_bytes: MAX_BODY_BYTES,
+            deal_notices: Default::default(),
         })
     }
 
