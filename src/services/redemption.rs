@@ -4,6 +4,11 @@
 //! checked by rows affected, then the usage-log row. Two cashiers redeeming the same code at once both
 //! run the update; the database lets exactly one of them change the row, and the unique key on
 //! `redemptions.discount_id` would refuse a second log row even if that ever failed.
+//!
+//! Anti-fraud: a cashier redeeming more than the setting `redemptions_per_cashier_per_minute` in the
+//! last minute is refused (`REDEMPTION_VELOCITY_EXCEEDED`). The count and the setting come with the
+//! first read (scalar subqueries), so the check adds no round trip. It is a soft limit: concurrent
+//! redemptions by one cashier may pass it by the number in flight.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -192,7 +197,10 @@ async fn discount_with_cashier(
         )
         .column_as(
             Expr::cust_with_values(
-                "(SELECT COUNT(*) FROM redemptions WHERE cashier_id = ? AND redeemed_at > ?)",
+                // Bounded by the largest allowed limit, so a busy cashier costs at most that many
+                // entries of `ix_redemptions_cashier_redeemed_at`.
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM redemptions WHERE cashier_id = ? \
+                 AND redeemed_at > ? LIMIT 1000) AS recent)",
                 [
                     sea_orm::Value::from(cashier_id),
                     sea_orm::Value::from(since),
