@@ -68,6 +68,17 @@ deal-document-plan-step = — by { $due }: { $amount } RUB
 deal-document-split = — { $party }: { $percent } %
 deal-document-none = — none
 signing-code-message = Code to sign “{ $title }”, version { $version }, hash { $hash }: { $code }. Valid for 10 minutes. Do not share it.
+signing-record-title = Signing record “{ $title }”
+signing-record-deal = Deal no. { $deal_id }: “{ $title }”, amount { $amount } RUB, state: { $state }
+signing-record-document = Document: version { $version }, SHA-256 { $hash }
+signing-record-no-document = Document: not rendered
+signing-record-signed = Signed { $at } UTC: { $signer }, by a one-time code, Telegram ID { $telegram_id }, phone { $phone }
+signing-record-unsigned = Not signed.
+signing-record-chain-ok = The evidence chain is intact, events: { $events }.
+signing-record-chain-broken = The evidence chain breaks at event no. { $seq }.
+signing-record-events = Events:
+signing-record-event = { $seq }. { $at } UTC, { $kind } ({ $actor }), hash { $hash }
+signing-record-text = The document's text:
 
 ## Deals and signing errors.
 error-deal-not-found = Deal not found.

@@ -68,6 +68,17 @@ deal-document-plan-step = — до { $due }: { $amount } руб.
 deal-document-split = — { $party }: { $percent } %
 deal-document-none = — нет
 signing-code-message = Код для подписания документа «{ $title }», версия { $version }, хеш { $hash }: { $code }. Код действует 10 минут. Никому его не сообщайте.
+signing-record-title = Протокол подписания «{ $title }»
+signing-record-deal = Сделка № { $deal_id }: «{ $title }», сумма { $amount } руб., состояние: { $state }
+signing-record-document = Документ: версия { $version }, SHA-256 { $hash }
+signing-record-no-document = Документ: не сформирован
+signing-record-signed = Подписано { $at } UTC: { $signer }, способ: одноразовый код, Telegram ID { $telegram_id }, телефон { $phone }
+signing-record-unsigned = Не подписано.
+signing-record-chain-ok = Цепочка доказательств цела, событий: { $events }.
+signing-record-chain-broken = Цепочка доказательств нарушена в событии № { $seq }.
+signing-record-events = События:
+signing-record-event = { $seq }. { $at } UTC, { $kind } ({ $actor }), хеш { $hash }
+signing-record-text = Текст документа:
 
 ## Deals and signing errors.
 error-deal-not-found = Сделка не найдена.

@@ -132,6 +132,12 @@ api_test! {
             .as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap().to_string()).collect();
         assert_eq!(kinds, ["sent", "viewed", "contact_shared", "code_sent", "code_failed", "signed"]);
 
+        let pdf = app.client.get(app.url(&format!("/api/v1/deals/{id}/signing-record.pdf")))
+            .bearer_auth(&marketer.access).send().await.unwrap();
+        assert_eq!(pdf.status(), 200);
+        assert_eq!(pdf.headers()["content-type"], "application/pdf");
+        assert!(pdf.bytes().await.unwrap().starts_with(b"%PDF"));
+
         // One stored row changed directly: verification names it.
         signature_events::Entity::update_many()
             .col_expr(signature_events::Column::Payload, Expr::value(r#"{"phone":"+79990000000"}"#))
