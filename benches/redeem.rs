@@ -76,6 +76,17 @@ async fn main() -> anyhow::Result<()> {
     let owner = admins::add(&pool, 1, AdminRole::Owner, None, system, now).await?;
     let cashier = cashiers::register(&pool, 2, "Bench cashier", store.id, now).await?;
     let cashier = cashiers::approve(&pool, cashier.id, owner.id, now).await?;
+    // One cashier at machine speed: the velocity limit (redemptions per cashier per minute) is off,
+    // while its bounded count still runs in every redemption.
+    let off = serde_json::json!(0);
+    dvorik::services::settings::set(
+        &pool,
+        "redemptions_per_cashier_per_minute",
+        off,
+        system,
+        now,
+    )
+    .await?;
 
     let key = Arc::new(ServerKey::random());
     let started = Instant::now();

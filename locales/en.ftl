@@ -73,6 +73,17 @@ deal-document-plan-step = — by { $due }: { $amount } RUB
 deal-document-split = — { $party }: { $percent } %
 deal-document-none = — none
 signing-code-message = Code to sign “{ $title }”, version { $version }, hash { $hash }: { $code }. Valid for 10 minutes. Do not share it.
+signing-record-title = Signing record “{ $title }”
+signing-record-deal = Deal no. { $deal_id }: “{ $title }”, amount { $amount } RUB, state: { $state }
+signing-record-document = Document: version { $version }, SHA-256 { $hash }
+signing-record-no-document = Document: not rendered
+signing-record-signed = Signed { $at } UTC: { $signer }, by a one-time code, Telegram ID { $telegram_id }, phone { $phone }
+signing-record-unsigned = Not signed.
+signing-record-chain-ok = The evidence chain is intact, events: { $events }.
+signing-record-chain-broken = The evidence chain breaks at event no. { $seq }.
+signing-record-events = Events:
+signing-record-event = { $seq }. { $at } UTC, { $kind } ({ $actor }), hash { $hash }
+signing-record-text = The document's text:
 
 ## Deals and signing errors.
 error-deal-not-found = Deal not found.
@@ -91,6 +102,8 @@ error-blacklisted = This is not available. Please contact the shop.
 error-blacklist-entry-not-found = Blacklist entry not found.
 error-blacklist-entry-exists = This user or phone is already blacklisted.
 error-code-delivery-failed = The code could not be delivered. Try again later.
+error-signing-velocity-exceeded = Too many code attempts this hour. Try again later.
+error-redemption-velocity-exceeded = Too many redemptions this minute. Wait a moment and try again.
 ## Bot commands (the menu Telegram shows next to the input field)
 cmd-start = Start and show the menu
 cmd-subscribe = Subscribe to news
@@ -100,6 +113,7 @@ cmd-discounts = My discounts
 cmd-help = Contacts, addresses and hours
 cmd-language = Change language
 cmd-cancel = Cancel the current step
+cmd-documents = Documents to sign
 cmd-token = Admin panel login token
 cmd-stats = Today's figures
 cmd-cashiers = Approved cashiers
@@ -111,6 +125,7 @@ menu-unsubscribe = 🔕 Unsubscribe
 menu-birthday = 🎂 Birthday
 menu-help = ℹ️ Help
 menu-language = 🌐 Language
+menu-documents = 📄 Documents
 
 ## Client bot
 client-greeting = Hello, { $name }! I am the shop's bot: here you get discounts and news. Choose below what you need.
@@ -157,6 +172,40 @@ language-name = English
 client-language-ask = Choose your language:
 client-language-set = The language is now English.
 client-code-used = Your code { $code } was used at { $store }. Thank you for shopping with us!
+
+## Client bot: documents to sign and the jobs' messages
+client-doc-awaits = A document awaits your signature: “{ $title }”. Open it, read it and sign with a one-time code.
+button-doc-open = 📄 Open the document
+client-docs-none = No documents await your signature.
+client-docs-header = { $count ->
+        [one] { $count } document awaits your signature:
+       *[other] { $count } documents await your signature:
+    }
+button-doc-line = { $title } (version { $version })
+client-doc-header = Document “{ $title }”, version { $version }, hash { $hash }. The full text:
+client-doc-pdf-caption = The same document as PDF.
+client-doc-actions = Sign the document with a one-time code, or decline?
+button-doc-sign = ✍️ Sign
+button-doc-decline = Decline
+client-doc-decline-ask = Why do you decline to sign?
+decline-reason-terms = I do not agree with the terms
+decline-reason-mistake = The document has a mistake
+decline-reason-other = Another reason
+client-doc-declined = You declined to sign “{ $title }”. Reason: { $reason }. We will tell the shop.
+client-doc-share-contact = To sign, share your phone number: press the button below. Only your own contact is accepted. /cancel to stop.
+button-share-contact = 📱 Share my number
+client-doc-contact-expected = Press “Share my number” below, or send /cancel.
+client-doc-code-sent = The code was sent in a separate message. Type it here (6 digits).
+client-doc-code-expected = Type the 6-digit code, or send /cancel.
+client-doc-code-wrong = { $left ->
+        [one] Wrong code. { $left } attempt left.
+       *[other] Wrong code. { $left } attempts left.
+    }
+client-doc-code-locked-now = Wrong code. No attempts left: the code is locked. Ask for a new one.
+button-doc-new-code = 🔁 Get a new code
+client-doc-signed = “{ $title }” is signed. Signature number: { $signature }, document hash: { $hash }. Thank you!
+client-birthday-discount = Happy birthday! Your gift: a { $value } discount, code { $code }, valid until { $expires }.
+client-expiry-reminder = A reminder: your { $value } discount (code { $code }) is valid until { $expires }. Use it in time!
 
 ## Staff bot
 staff-welcome-admin = Hello! Admin commands: /token for the admin panel, /stats for today's figures, /cashiers for cashiers. Approval requests come here.

@@ -73,6 +73,17 @@ deal-document-plan-step = — до { $due }: { $amount } руб.
 deal-document-split = — { $party }: { $percent } %
 deal-document-none = — нет
 signing-code-message = Код для подписания документа «{ $title }», версия { $version }, хеш { $hash }: { $code }. Код действует 10 минут. Никому его не сообщайте.
+signing-record-title = Протокол подписания «{ $title }»
+signing-record-deal = Сделка № { $deal_id }: «{ $title }», сумма { $amount } руб., состояние: { $state }
+signing-record-document = Документ: версия { $version }, SHA-256 { $hash }
+signing-record-no-document = Документ: не сформирован
+signing-record-signed = Подписано { $at } UTC: { $signer }, способ: одноразовый код, Telegram ID { $telegram_id }, телефон { $phone }
+signing-record-unsigned = Не подписано.
+signing-record-chain-ok = Цепочка доказательств цела, событий: { $events }.
+signing-record-chain-broken = Цепочка доказательств нарушена в событии № { $seq }.
+signing-record-events = События:
+signing-record-event = { $seq }. { $at } UTC, { $kind } ({ $actor }), хеш { $hash }
+signing-record-text = Текст документа:
 
 ## Deals and signing errors.
 error-deal-not-found = Сделка не найдена.
@@ -91,6 +102,8 @@ error-blacklisted = Действие недоступно. Обратитесь 
 error-blacklist-entry-not-found = Запись чёрного списка не найдена.
 error-blacklist-entry-exists = Этот пользователь или телефон уже в чёрном списке.
 error-code-delivery-failed = Не удалось отправить код. Попробуйте позже.
+error-signing-velocity-exceeded = Слишком много попыток ввода кода за час. Попробуйте позже.
+error-redemption-velocity-exceeded = Слишком много погашений за минуту. Подождите немного и повторите.
 ## Команды ботов (меню Telegram рядом с полем ввода)
 cmd-start = Начать и показать меню
 cmd-subscribe = Подписаться на новости
@@ -100,6 +113,7 @@ cmd-discounts = Мои скидки
 cmd-help = Контакты, адреса и часы работы
 cmd-language = Сменить язык
 cmd-cancel = Отменить текущий шаг
+cmd-documents = Документы на подпись
 cmd-token = Токен входа в админку
 cmd-stats = Цифры за сегодня
 cmd-cashiers = Одобренные кассиры
@@ -111,6 +125,7 @@ menu-unsubscribe = 🔕 Отписаться
 menu-birthday = 🎂 День рождения
 menu-help = ℹ️ Помощь
 menu-language = 🌐 Язык
+menu-documents = 📄 Документы
 
 ## Клиентский бот
 client-greeting = Здравствуйте, { $name }! Я бот магазина: здесь скидки и новости. Выберите, что нужно, в меню ниже.
@@ -158,6 +173,42 @@ language-name = Русский
 client-language-ask = Выберите язык:
 client-language-set = Теперь я говорю по-русски.
 client-code-used = Ваш код { $code } использован в магазине «{ $store }». Спасибо за покупку!
+
+## Клиентский бот: документы на подпись и сообщения заданий
+client-doc-awaits = Вас ждёт документ на подпись: «{ $title }». Откройте его, прочитайте и подпишите одноразовым кодом.
+button-doc-open = 📄 Открыть документ
+client-docs-none = Документов на подпись нет.
+client-docs-header = { $count ->
+        [one] { $count } документ ждёт вашей подписи:
+        [few] { $count } документа ждут вашей подписи:
+       *[many] { $count } документов ждут вашей подписи:
+    }
+button-doc-line = { $title } (версия { $version })
+client-doc-header = Документ «{ $title }», версия { $version }, хеш { $hash }. Полный текст:
+client-doc-pdf-caption = Тот же документ в PDF.
+client-doc-actions = Подписать документ одноразовым кодом или отказаться?
+button-doc-sign = ✍️ Подписать
+button-doc-decline = Отказаться
+client-doc-decline-ask = Почему вы отказываетесь от подписи?
+decline-reason-terms = Не согласен с условиями
+decline-reason-mistake = В документе ошибка
+decline-reason-other = Другая причина
+client-doc-declined = Вы отказались подписать «{ $title }». Причина: { $reason }. Мы сообщим магазину.
+client-doc-share-contact = Чтобы подписать, поделитесь своим номером телефона: нажмите кнопку внизу. Принимается только ваш собственный контакт. /cancel — отмена.
+button-share-contact = 📱 Поделиться моим номером
+client-doc-contact-expected = Нажмите кнопку «Поделиться моим номером» внизу или отправьте /cancel.
+client-doc-code-sent = Код отправлен отдельным сообщением. Введите его сюда (6 цифр).
+client-doc-code-expected = Введите код из 6 цифр или отправьте /cancel.
+client-doc-code-wrong = { $left ->
+        [one] Неверный код. Осталась { $left } попытка.
+        [few] Неверный код. Осталось { $left } попытки.
+       *[many] Неверный код. Осталось { $left } попыток.
+    }
+client-doc-code-locked-now = Неверный код. Попытки закончились, код заблокирован. Запросите новый.
+button-doc-new-code = 🔁 Получить новый код
+client-doc-signed = Документ «{ $title }» подписан. Номер подписи: { $signature }, хеш документа: { $hash }. Спасибо!
+client-birthday-discount = С днём рождения! Ваш подарок: скидка { $value }, код { $code }, действует до { $expires }.
+client-expiry-reminder = Напоминаем: ваша скидка { $value } (код { $code }) действует до { $expires }. Успейте воспользоваться!
 
 ## Бот персонала
 staff-welcome-admin = Здравствуйте! Команды администратора: /token — вход в админку, /stats — цифры за сегодня, /cashiers — кассиры. Заявки на одобрение приходят сюда.

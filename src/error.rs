@@ -113,6 +113,10 @@ pub enum Error {
     BlacklistEntryExists,
     #[error("the code could not be delivered")]
     CodeDeliveryFailed,
+    #[error("too many signing-code attempts this hour")]
+    SigningVelocityExceeded,
+    #[error("too many redemptions by this cashier this minute")]
+    RedemptionVelocityExceeded,
     // The admin API: authentication, roles and the HTTP protocol.
     #[error("authentication is required")]
     AuthRequired,
@@ -216,6 +220,8 @@ impl Error {
         "BLACKLIST_ENTRY_NOT_FOUND",
         "BLACKLIST_ENTRY_EXISTS",
         "CODE_DELIVERY_FAILED",
+        "SIGNING_VELOCITY_EXCEEDED",
+        "REDEMPTION_VELOCITY_EXCEEDED",
         "AUTH_REQUIRED",
         "TOKEN_MALFORMED",
         "TOKEN_ALGORITHM_INVALID",
@@ -293,6 +299,8 @@ impl Error {
             Self::BlacklistEntryNotFound => "BLACKLIST_ENTRY_NOT_FOUND",
             Self::BlacklistEntryExists => "BLACKLIST_ENTRY_EXISTS",
             Self::CodeDeliveryFailed => "CODE_DELIVERY_FAILED",
+            Self::SigningVelocityExceeded => "SIGNING_VELOCITY_EXCEEDED",
+            Self::RedemptionVelocityExceeded => "REDEMPTION_VELOCITY_EXCEEDED",
             Self::AuthRequired => "AUTH_REQUIRED",
             Self::TokenMalformed => "TOKEN_MALFORMED",
             Self::TokenAlgorithmInvalid => "TOKEN_ALGORITHM_INVALID",

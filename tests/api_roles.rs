@@ -80,6 +80,7 @@ const TABLE: &[(&str, &str, Access)] = &[
     ("GET", "/api/v1/deals/{id}/evidence", Any),
     ("GET", "/api/v1/deals/{id}/evidence/verify", Any),
     ("GET", "/api/v1/deals/{id}/signing-record", Any),
+    ("GET", "/api/v1/deals/{id}/signing-record.pdf", Any),
     ("GET", "/api/v1/blacklist", Marketers),
     ("POST", "/api/v1/blacklist", Marketers),
     ("GET", "/api/v1/blacklist/{id}", Marketers),

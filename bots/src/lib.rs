@@ -11,6 +11,7 @@
 //!   at-most-once filter over `processed_updates`.
 //! - [`i18n`]: the message catalogue and [`i18n::tr`].
 //! - [`storage`]: dialogue state in the core's key-value store, per-bot prefix.
+//! - [`notify`]: messages nobody just asked for: signing codes, "a document awaits you", the jobs'.
 //! - [`qr`]: QR pictures of codes, and reading them from photos.
 //! - [`run`]: building the bots, `setMyCommands`, long polling or webhooks; [`webhook`] the routes.
 //! - [`sim_chat`]: the interactive terminal chat of `dvorik sim`.
@@ -19,6 +20,7 @@ pub mod broadcast_sender;
 pub mod client;
 pub mod common;
 pub mod i18n;
+pub mod notify;
 pub mod qr;
 pub mod run;
 pub mod sim_chat;

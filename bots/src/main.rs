@@ -233,6 +233,8 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         tracing::info!(admin_id = admin.id, "first owner present");
     }
     let api = dvorik::http::ApiConfig::from_config(&config, &core.key)?;
+    // Deals sent through the API are announced by the client bot, when it runs here.
+    let deal_notices = api.deal_notices.clone();
     let metrics = dvorik::http::Metrics::default();
     let mut simulator = None;
     let mut bots = None;
@@ -278,6 +280,11 @@ async fn serve(config: Config) -> anyhow::Result<()> {
             .await
             .context("starting the bots")?;
         webhooks = running.webhook_routes.take();
+        dvorik_bots::notify::spawn_deal_notices(
+            running.client.clone(),
+            core.clone(),
+            &deal_notices,
+        );
         bots = Some(running);
     } else {
         tracing::info!("bots switched off (DVORIK_BOTS=off)");
@@ -312,7 +319,14 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         .with_context(|| format!("binding {}", config.http_addr))?;
     tracing::info!(addr = %listener.local_addr()?, "listening");
     let _jobs = if config.jobs {
-        let notifier = std::sync::Arc::new(dvorik::jobs::LogNotifier);
+        // The jobs' messages go through the client bot when it runs, else only to the log.
+        let notifier: std::sync::Arc<dyn dvorik::jobs::Notifier> = match &bots {
+            Some(running) => std::sync::Arc::new(dvorik_bots::notify::ClientNotifier {
+                bot: running.client.clone(),
+                core: core.clone(),
+            }),
+            None => std::sync::Arc::new(dvorik::jobs::LogNotifier),
+        };
         Some(dvorik::jobs::start(core.clone(), notifier, metrics.clone()).await?)
     } else {
         None

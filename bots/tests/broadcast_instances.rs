@@ -179,6 +179,7 @@ storage_test! {
         for chat in &excluded {
             assert!(simulator_users(&sim, *chat, "Новогодние скидки").is_empty(), "user {chat} got it");
         }
+        eprintln!("{duplicates} duplicates after {kills} kills");
         assert!(duplicates <= kills, "{duplicates} duplicates after {kills} kills");
         let violations = sim.violations();
         sim.shutdown().await;

@@ -12,6 +12,7 @@ mod m20261121_000005_auth_ops;
 mod m20261122_000101_discount_tasks;
 mod m20261122_000102_kpi_indexes;
 mod m20261122_000201_lean_redemption;
+mod m20261201_000301_code_request_slots;
 mod m20261201_000302_broadcast_engine;
 
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000101_discount_tasks::Migration),
             Box::new(m20261122_000102_kpi_indexes::Migration),
             Box::new(m20261122_000201_lean_redemption::Migration),
+            Box::new(m20261201_000301_code_request_slots::Migration),
             Box::new(m20261201_000302_broadcast_engine::Migration),
         ]
     }

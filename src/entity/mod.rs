@@ -10,6 +10,7 @@ pub mod broadcast_deliveries;
 pub mod broadcasts;
 pub mod cashiers;
 pub mod code_challenges;
+pub mod code_request_slots;
 pub mod deals;
 pub mod discount_tasks;
 pub mod discount_templates;

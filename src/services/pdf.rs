@@ -43,12 +43,17 @@ pub fn wrap(text: &str) -> Vec<String> {
 
 /// The PDF bytes of a document version.
 pub fn render(title: &str, body: &str, version: i32, sha256: &str) -> Result<Vec<u8>> {
-    let (doc, page, layer) = PdfDocument::new(title, Mm(210.0), Mm(297.0), "text");
-    let font = doc.add_external_font(FONT).map_err(pdf_error)?;
     let footer = format!("Версия {version} · SHA-256 {sha256}");
     let mut lines = wrap(body);
     lines.push(String::new());
     lines.extend(wrap(&footer));
+    render_lines(title, lines)
+}
+
+/// The PDF bytes of `title` over `lines` (already wrapped), as many pages as they need.
+pub fn render_lines(title: &str, lines: Vec<String>) -> Result<Vec<u8>> {
+    let (doc, page, layer) = PdfDocument::new(title, Mm(210.0), Mm(297.0), "text");
+    let font = doc.add_external_font(FONT).map_err(pdf_error)?;
     let mut layer = doc.get_page(page).get_layer(layer);
     layer.use_text(title, 14.0, Mm(20.0), Mm(277.0), &font);
     let mut y = 265.0;

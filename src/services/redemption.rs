@@ -4,6 +4,11 @@
 //! checked by rows affected, then the usage-log row. Two cashiers redeeming the same code at once both
 //! run the update; the database lets exactly one of them change the row, and the unique key on
 //! `redemptions.discount_id` would refuse a second log row even if that ever failed.
+//!
+//! Anti-fraud: a cashier redeeming more than the setting `redemptions_per_cashier_per_minute` in the
+//! last minute is refused (`REDEMPTION_VELOCITY_EXCEEDED`). The count and the setting come with the
+//! first read (scalar subqueries), so the check adds no round trip. It is a soft limit: concurrent
+//! redemptions by one cashier may pass it by the number in flight.
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
@@ -80,7 +85,7 @@ pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
     if amount_minor.is_some_and(|a| a <= 0) {
         return Err(Error::invalid("amount", "invalid_amount"));
     }
-    let Some(found) = discount_with_cashier(db, &code.hash(key), cashier_id).await? else {
+    let Some(found) = discount_with_cashier(db, &code.hash(key), cashier_id, now).await? else {
         // No such code; but a cashier who may not redeem hears that first, as when the code exists.
         cashiers::require_approved(db, cashier_id).await?;
         return Err(Error::DiscountNotFound);
@@ -90,6 +95,9 @@ pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
         (Some(_), _) => return Err(Error::CashierNotApproved),
         (None, _) => return Err(Error::CashierNotFound),
     };
+    if found.per_minute_limit > 0 && found.redeemed_last_minute >= found.per_minute_limit {
+        return Err(Error::RedemptionVelocityExceeded);
+    }
     let discount = found.discount;
     // The transaction holds only the two writes, so the row lock is held as briefly as possible.
     let txn = db.begin().await?;
@@ -153,20 +161,30 @@ pub async fn redeem<C: ConnectionTrait + TransactionTrait>(
     })
 }
 
+/// The shop setting that limits redemptions per cashier per minute.
+const VELOCITY_SETTING: &str = "redemptions_per_cashier_per_minute";
+
 /// A discount and the state and store of one cashier, read together.
 struct DiscountWithCashier {
     discount: discount::Model,
     cashier_state: Option<CashierState>,
     cashier_store_id: Option<i64>,
+    /// Redemptions by the cashier in the minute before `now` (the usage log's cashier index).
+    redeemed_last_minute: i64,
+    /// The shop setting `redemptions_per_cashier_per_minute` (0: no limit).
+    per_minute_limit: i64,
 }
 
 /// The discount with `code_hash` and, in the same statement, the state and store of `cashier_id`
-/// (scalar subqueries; `None` where there is no such cashier).
+/// (scalar subqueries; `None` where there is no such cashier), the cashier's redemptions in the last
+/// minute and the velocity limit: the anti-fraud check costs no extra round trip.
 async fn discount_with_cashier(
     db: &impl ConnectionTrait,
     code_hash: &str,
     cashier_id: i64,
+    now: DateTime<Utc>,
 ) -> Result<Option<DiscountWithCashier>> {
+    let since = now - chrono::Duration::minutes(1);
     let query = Discounts::find()
         .filter(discount::Column::CodeHash.eq(code_hash))
         .column_as(
@@ -177,17 +195,45 @@ async fn discount_with_cashier(
             Expr::cust_with_values("(SELECT store_id FROM cashiers WHERE id = ?)", [cashier_id]),
             "cashier_store_id",
         )
+        .column_as(
+            Expr::cust_with_values(
+                // Bounded by the largest allowed limit, so a busy cashier costs at most that many
+                // entries of `ix_redemptions_cashier_redeemed_at`.
+                "(SELECT COUNT(*) FROM (SELECT 1 FROM redemptions WHERE cashier_id = ? \
+                 AND redeemed_at > ? LIMIT 1000) AS recent)",
+                [
+                    sea_orm::Value::from(cashier_id),
+                    sea_orm::Value::from(since),
+                ],
+            ),
+            "redeemed_last_minute",
+        )
+        .column_as(
+            Expr::cust(format!(
+                "(SELECT value FROM settings WHERE `key` = '{VELOCITY_SETTING}')"
+            )),
+            "per_minute_limit",
+        )
         .into_query();
     let Some(row) = db.query_one(&query).await? else {
         return Ok(None);
     };
     let cashier_state: Option<String> = row.try_get("", "cashier_state")?;
+    let limit: Option<String> = row.try_get("", "per_minute_limit")?;
+    // The setting is stored as JSON (a number); absent or unreadable, the default holds.
+    let per_minute_limit = limit
+        .and_then(|v| v.trim().parse::<i64>().ok())
+        .unwrap_or_else(|| {
+            i64::from(super::settings::ShopSettings::default().redemptions_per_cashier_per_minute)
+        });
     Ok(Some(DiscountWithCashier {
         discount: discount::Model::from_query_result(&row, "")?,
         cashier_state: cashier_state
             .map(|s| CashierState::try_from_value(&s))
             .transpose()?,
         cashier_store_id: row.try_get("", "cashier_store_id")?,
+        redeemed_last_minute: row.try_get("", "redeemed_last_minute")?,
+        per_minute_limit,
     }))
 }
 

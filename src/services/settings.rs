@@ -30,9 +30,9 @@ pub struct ShopSettings {
     pub shop_contacts: String,
     pub shop_addresses: String,
     pub shop_hours: String,
-    /// Anti-fraud: signing-code attempts per user per hour.
+    /// Anti-fraud: signing-code attempts per user per hour (0: no limit).
     pub code_attempts_per_hour: u32,
-    /// Anti-fraud: redemptions per cashier per minute.
+    /// Anti-fraud: redemptions per cashier per minute (0: no limit; at most 1000).
     pub redemptions_per_cashier_per_minute: u32,
 }
 
@@ -80,16 +80,17 @@ impl ShopSettings {
             1,
             1800,
         );
+        // 0 switches a velocity limit off.
         range(
             "code_attempts_per_hour",
             self.code_attempts_per_hour,
-            1,
+            0,
             1000,
         );
         range(
             "redemptions_per_cashier_per_minute",
             self.redemptions_per_cashier_per_minute,
-            1,
+            0,
             1000,
         );
         if let Some(channel) = &self.channel {

@@ -9,14 +9,14 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, Set, TransactionSession, TransactionTrait,
+    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Set,
+    TransactionSession, TransactionTrait,
 };
 use serde::Serialize;
 
 use super::deals::{self, DealState, normalize_phone};
 use super::evidence::{self, EvidenceKind, NewEvent};
-use super::{blacklist, documents, texts, users};
+use super::{blacklist, code_limits, documents, settings, texts, users};
 use crate::entity::code_challenges::{self, ChallengeState, Entity as Challenges};
 use crate::entity::{deals as deal_entity, documents as document_entity, users as user_entity};
 use crate::error::{Error, Result};
@@ -24,7 +24,7 @@ use crate::secret::{Secret, ServerKey, constant_time_eq};
 
 pub const CODE_TTL_MINUTES: i64 = 10;
 pub const MAX_ATTEMPTS: i32 = 5;
-pub const MAX_CODES_PER_WINDOW: u64 = 3;
+pub const MAX_CODES_PER_WINDOW: i32 = code_limits::MAX_CODES_PER_WINDOW;
 
 /// Who a code goes to.
 #[derive(Debug, Clone)]
@@ -210,14 +210,8 @@ pub async fn request_code(
     let doc = documents::current(db, deal_id)
         .await?
         .ok_or(Error::DocumentNotFound)?;
-    let recent = Challenges::find()
-        .filter(code_challenges::Column::UserId.eq(user_id))
-        .filter(code_challenges::Column::CreatedAt.gt(now - Duration::minutes(CODE_TTL_MINUTES)))
-        .count(db)
-        .await?;
-    if recent >= MAX_CODES_PER_WINDOW {
-        return Err(Error::SigningTooManyCodes);
-    }
+    // The request limit is claimed atomically: concurrent requests cannot exceed it.
+    let claim = code_limits::claim(db, user_id, now).await?;
     let code = new_code();
     let expires_at = now + Duration::minutes(CODE_TTL_MINUTES);
     let challenge = code_challenges::ActiveModel {
@@ -243,6 +237,7 @@ pub async fn request_code(
     if let Err(e) = sender.send(&recipient, &text).await {
         // An undelivered code never existed for the user: it neither signs nor counts toward the limit.
         Challenges::delete_by_id(challenge.id).exec(db).await?;
+        code_limits::release(db, claim).await?;
         return Err(e);
     }
     evidence::append(
@@ -325,6 +320,8 @@ pub async fn sign(
 ) -> Result<deal_entity::Model> {
     // The deal's state is checked by the transition below, so a reused code is named as such.
     let (user, _) = signer(db, user_id, deal_id, false).await?;
+    let per_hour = settings::get(db).await?.code_attempts_per_hour;
+    code_limits::check_attempts(db, user_id, per_hour, now).await?;
     let challenge = latest_challenge(db, user_id, deal_id)
         .await?
         .ok_or(Error::SigningCodeInvalid)?;

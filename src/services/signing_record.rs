@@ -118,3 +118,93 @@ pub async fn export(db: &impl ConnectionTrait, deal_id: i64) -> Result<SigningRe
         verification,
     })
 }
+
+/// A value of `identified_by` as text (`—` when absent).
+fn field(value: Option<&serde_json::Value>, name: &str) -> String {
+    match value.and_then(|v| v.get(name)) {
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Null) | None => "—".into(),
+        Some(other) => other.to_string(),
+    }
+}
+
+fn utc(at: DateTime<Utc>) -> String {
+    at.format("%Y-%m-%d %H:%M:%S%.6f").to_string()
+}
+
+/// The lines of the record's PDF, in Russian (the texts are in `locales/ru.ftl`).
+pub fn pdf_lines(record: &SigningRecord) -> Vec<String> {
+    use super::pdf::wrap;
+    use super::texts::ru;
+    let amount = super::documents::rub(record.amount_minor);
+    let deal_id = record.deal_id.to_string();
+    let mut text = vec![ru(
+        "signing-record-deal",
+        &[
+            ("deal_id", &deal_id),
+            ("title", &record.title),
+            ("amount", &amount),
+            ("state", &record.state),
+        ],
+    )];
+    text.push(match &record.document {
+        Some(d) => ru(
+            "signing-record-document",
+            &[("version", &d.version.to_string()), ("hash", &d.sha256)],
+        ),
+        None => ru("signing-record-no-document", &[]),
+    });
+    text.push(match record.signed_at {
+        Some(at) => {
+            let who = record.identified_by.as_ref();
+            ru(
+                "signing-record-signed",
+                &[
+                    ("at", &utc(at)),
+                    ("signer", record.signer.as_deref().unwrap_or("—")),
+                    ("telegram_id", &field(who, "telegram_id")),
+                    ("phone", &field(who, "phone")),
+                ],
+            )
+        }
+        None => ru("signing-record-unsigned", &[]),
+    });
+    let v = &record.verification;
+    text.push(match &v.first_break {
+        None => ru(
+            "signing-record-chain-ok",
+            &[("events", &v.events.to_string())],
+        ),
+        Some(b) => ru(
+            "signing-record-chain-broken",
+            &[("seq", &b.seq.to_string())],
+        ),
+    });
+    text.push(String::new());
+    text.push(ru("signing-record-events", &[]));
+    for e in &record.events {
+        text.push(ru(
+            "signing-record-event",
+            &[
+                ("seq", &e.seq.to_string()),
+                ("at", &utc(e.created_at)),
+                ("kind", &e.kind),
+                ("actor", e.actor.as_deref().unwrap_or("—")),
+                ("hash", &e.row_hash),
+            ],
+        ));
+    }
+    if let Some(d) = &record.document {
+        text.push(String::new());
+        text.push(ru("signing-record-text", &[]));
+        text.push(d.body.clone());
+    }
+    text.iter().flat_map(|t| wrap(t)).collect()
+}
+
+/// The record of `deal_id` as PDF (DejaVu Sans embedded, like the documents).
+pub async fn export_pdf(db: &impl ConnectionTrait, deal_id: i64) -> Result<Vec<u8>> {
+    let record = export(db, deal_id).await?;
+    let title = super::texts::ru("signing-record-title", &[("title", &record.title)]);
+    super::pdf::render_lines(&title, pdf_lines(&record))
+}

@@ -58,6 +58,17 @@ mod tests {
             "deal-document-plan-step",
             "deal-document-split",
             "signing-code-message",
+            "signing-record-title",
+            "signing-record-deal",
+            "signing-record-document",
+            "signing-record-no-document",
+            "signing-record-signed",
+            "signing-record-unsigned",
+            "signing-record-chain-ok",
+            "signing-record-chain-broken",
+            "signing-record-events",
+            "signing-record-event",
+            "signing-record-text",
         ] {
             assert!(entry(RU, key).is_some(), "{key} missing from ru.ftl");
         }

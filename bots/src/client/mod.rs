@@ -7,11 +7,15 @@
 //! - Birthday: a dialogue that explains each input error and continues; set once.
 //! - My discounts: active codes with value and expiry, a QR image of each on request, the history.
 //! - Help (contacts, addresses, hours from the shop settings) and `/language`.
+//! - Documents to sign (deals): "a document awaits you", `/documents`, the text and PDF, the own
+//!   contact, the one-time code, signed or declined ([`documents`], [`signing`]).
 //!
 //! Blocked customers get a polite refusal to everything.
 
 mod actions;
 mod discounts;
+mod documents;
+mod signing;
 
 use dvorik::app::Core;
 use dvorik::domain::Language;
@@ -51,6 +55,8 @@ pub enum Command {
     Help,
     /// Switch the language.
     Language,
+    /// Documents awaiting one's signature.
+    Documents,
     /// Leave the current dialogue step.
     Cancel,
 }
@@ -65,6 +71,7 @@ impl Command {
         ("birthday", "cmd-birthday"),
         ("help", "cmd-help"),
         ("language", "cmd-language"),
+        ("documents", "cmd-documents"),
         ("cancel", "cmd-cancel"),
     ];
 }
@@ -76,6 +83,10 @@ pub enum State {
     Idle,
     /// The bot asked for the birthday and waits for a date.
     AwaitingBirthday,
+    /// Signing `deal_id`: the bot waits for the customer's own contact.
+    AwaitingContact { deal_id: i64 },
+    /// Signing `deal_id`: a code was sent and the bot waits for it to be typed.
+    AwaitingCode { deal_id: i64 },
 }
 
 pub type ClientDialogue = Dialogue<State, KvStorage>;
@@ -96,16 +107,18 @@ pub enum MenuAction {
     Birthday,
     Help,
     Language,
+    Documents,
 }
 
 impl MenuAction {
-    const ALL: [(MenuAction, &'static str); 6] = [
+    const ALL: [(MenuAction, &'static str); 7] = [
         (Self::Discounts, "menu-discounts"),
         (Self::Subscribe, "menu-subscribe"),
         (Self::Unsubscribe, "menu-unsubscribe"),
         (Self::Birthday, "menu-birthday"),
         (Self::Help, "menu-help"),
         (Self::Language, "menu-language"),
+        (Self::Documents, "menu-documents"),
     ];
 
     /// The action whose label (in any language) is `text`.
@@ -136,6 +149,7 @@ pub fn main_menu(lang: Language, subscribed: bool) -> KeyboardMarkup {
             KeyboardButton::new(t(lang, "menu-help")),
             KeyboardButton::new(t(lang, "menu-language")),
         ],
+        vec![KeyboardButton::new(t(lang, "menu-documents"))],
     ])
     .resize_keyboard()
 }
@@ -152,6 +166,10 @@ pub fn handler_tree() -> UpdateHandler<HandlerError> {
                 .endpoint(on_menu),
         )
         .branch(dptree::case![State::AwaitingBirthday].endpoint(actions::receive_birthday))
+        .branch(
+            dptree::case![State::AwaitingContact { deal_id }].endpoint(signing::receive_contact),
+        )
+        .branch(dptree::case![State::AwaitingCode { deal_id }].endpoint(signing::receive_code))
         .branch(dptree::endpoint(actions::not_understood));
     let callbacks = Update::filter_callback_query()
         .filter_map_async(customer_of_callback)
@@ -186,6 +204,7 @@ async fn on_command(
         Command::Discounts => discounts::list(&bot, &core, &customer, msg.chat.id).await,
         Command::Help => actions::help(&bot, &core, &settings, &customer, msg.chat.id).await,
         Command::Language => actions::ask_language(&bot, &customer, msg.chat.id).await,
+        Command::Documents => documents::list(&bot, &core, &customer, msg.chat.id).await,
         Command::Cancel => {
             bot.send_message(msg.chat.id, t(customer.lang, "client-cancelled"))
                 .reply_markup(main_menu(customer.lang, customer.user.subscribed))
@@ -215,14 +234,17 @@ async fn on_menu(
         MenuAction::Birthday => actions::ask_birthday(&bot, &dialogue, &customer, chat).await,
         MenuAction::Help => actions::help(&bot, &core, &settings, &customer, chat).await,
         MenuAction::Language => actions::ask_language(&bot, &customer, chat).await,
+        MenuAction::Documents => documents::list(&bot, &core, &customer, chat).await,
     }
 }
 
-/// Inline buttons: `qr:<discount id>`, `hist`, `sub:check`, `lang:<code>`.
+/// Inline buttons: `qr:<discount id>`, `hist`, `sub:check`, `lang:<code>`; documents: `doc:<deal>`
+/// (open), `sign:<deal>`, `code:<deal>` (a new code), `dec:<deal>` (decline), `decr:<deal>:<reason>`.
 async fn on_button(
     bot: TgBot,
     core: Core,
     settings: SettingsCache,
+    dialogue: ClientDialogue,
     customer: Customer,
     query: CallbackQuery,
 ) -> HandlerResult {
@@ -237,6 +259,25 @@ async fn on_button(
     }
     if let Some(code) = data.strip_prefix("lang:") {
         return actions::set_language(&bot, &core, &customer, chat, code).await;
+    }
+    if let Some(rest) = data.strip_prefix("decr:") {
+        return documents::decline(&bot, &core, &customer, chat, rest).await;
+    }
+    let deal = |prefix: &str| {
+        data.strip_prefix(prefix)
+            .and_then(|id| id.parse::<i64>().ok())
+    };
+    if let Some(id) = deal("doc:") {
+        return documents::open(&bot, &core, &customer, chat, id).await;
+    }
+    if let Some(id) = deal("sign:") {
+        return signing::start(&bot, &core, &dialogue, &customer, chat, id).await;
+    }
+    if let Some(id) = deal("code:") {
+        return signing::send_code(&bot, &core, &dialogue, &customer, chat, id).await;
+    }
+    if let Some(id) = deal("dec:") {
+        return documents::ask_decline_reason(&bot, &customer, chat, id).await;
     }
     match data {
         "hist" => discounts::history(&bot, &core, &customer, chat).await,

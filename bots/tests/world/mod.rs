@@ -86,6 +86,36 @@ impl World {
         }
     }
 
+    /// The client bot as the handlers use it (to wire extra senders, such as deal notices).
+    pub fn client_bot(&self) -> dvorik_bots::common::TgBot {
+        self.bots.as_ref().expect("bots running").client.clone()
+    }
+
+    /// Waits for the bot's first message after `after` whose text or caption contains `needle`.
+    pub async fn bot_says(&self, token: &str, chat: i64, after: i64, needle: &str) -> Entry {
+        let mut found = None;
+        self.sim
+            .wait_for(token, chat, WAIT, |entries| {
+                found = entries
+                    .iter()
+                    .find(|e| {
+                        e.from_bot
+                            && e.message_id.is_some_and(|id| id > after)
+                            && e.body().is_some_and(|b| b.contains(needle))
+                    })
+                    .cloned();
+                found.is_some()
+            })
+            .await;
+        found.unwrap_or_else(|| {
+            panic!(
+                "no bot message with {needle:?} in chat {chat} after {after}; transcript: {:#?}; violations: {:?}",
+                self.sim.transcript(token, chat),
+                self.sim.violations()
+            )
+        })
+    }
+
     /// The highest message id in the chat so far (0 for a new chat).
     pub fn last_id(&self, token: &str, chat: i64) -> i64 {
         self.sim

@@ -34,6 +34,7 @@ pub fn routes() -> OpenApiRouter<ApiState> {
         .routes(routes!(list_evidence))
         .routes(routes!(verify_evidence))
         .routes(routes!(export_signing_record))
+        .routes(routes!(export_signing_record_pdf))
 }
 
 /// The snake_case name of a serialized enum value.
@@ -259,10 +260,12 @@ async fn update_deal(
     responses((status = 200, description = "The deal, sent", body = DealView)))]
 async fn send_deal(
     auth: Auth<Marketers>,
-    State(core): State<Core>,
+    State(state): State<ApiState>,
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<Json<DealView>> {
-    let deal = deals::send(&core.db, id, auth.actor(), crate::clock::now()).await?;
+    let deal = deals::send(&state.core.db, id, auth.actor(), crate::clock::now()).await?;
+    // The client bot tells the counterparty; a lost notice is no loss (`/documents` lists it).
+    state.config.deal_notices.publish(deal.id);
     Ok(Json(deal.into()))
 }
 
@@ -353,6 +356,20 @@ async fn get_document_pdf(
     ApiPath(id): ApiPath<i64>,
 ) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], Vec<u8>)> {
     let bytes = documents::pdf(&core.db, id).await?;
+    Ok((
+        [(axum::http::header::CONTENT_TYPE, "application/pdf")],
+        bytes,
+    ))
+}
+
+#[utoipa::path(get, path = "/deals/{id}/signing-record.pdf", tag = "deals", params(("id" = i64, Path, description = ID)),
+    responses((status = 200, description = "The signing record as PDF: who, which document and hash, when, how identified, the events and the chain's verification", content_type = "application/pdf", body = Vec<u8>)))]
+async fn export_signing_record_pdf(
+    _: Auth<AnyRole>,
+    State(core): State<Core>,
+    ApiPath(id): ApiPath<i64>,
+) -> ApiResult<([(axum::http::HeaderName, &'static str); 1], Vec<u8>)> {
+    let bytes = signing_record::export_pdf(&core.db, id).await?;
     Ok((
         [(axum::http::header::CONTENT_TYPE, "application/pdf")],
         bytes,

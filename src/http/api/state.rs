@@ -35,6 +35,8 @@ pub struct ApiConfig {
     pub media_dir: std::path::PathBuf,
     /// The pace of a broadcast without its own rate (for progress and ETA).
     pub broadcast_rate_per_minute: u32,
+    /// Where a sent deal is announced (the client bot subscribes when it runs in this process).
+    pub deal_notices: crate::services::deal_notices::DealNotices,
 }
 
 impl ApiConfig {
@@ -52,6 +54,7 @@ impl ApiConfig {
             max_body_bytes: MAX_BODY_BYTES,
             media_dir: config.data_dir.join("media"),
             broadcast_rate_per_minute: config.broadcasts.rate_per_minute,
+            deal_notices: Default::default(),
         })
     }
 
