@@ -11,6 +11,7 @@
 //! - [`i18n`]: the message catalogue and [`i18n::tr`].
 //! - [`storage`]: dialogue state in the core's key-value store, per-bot prefix.
 //! - [`qr`]: QR pictures of codes, and reading them from photos.
+//! - [`update_log`]: the `processed_updates` record, written in batches.
 //! - [`run`]: building the bots, `setMyCommands`, long polling or webhooks; [`webhook`] the routes.
 //! - [`sim_chat`]: the interactive terminal chat of `dvorik sim`.
 
@@ -22,4 +23,5 @@ pub mod run;
 pub mod sim_chat;
 pub mod staff;
 pub mod storage;
+pub mod update_log;
 pub mod webhook;
