@@ -7,6 +7,7 @@ use chrono::Duration;
 use common::fixtures;
 use dvorik::services::templates::DiscountKind;
 use dvorik::services::{redemption, stats, subscriptions, updates};
+use sea_orm::{EntityTrait, PaginatorTrait};
 
 storage_test! {
     async fn the_first_subscription_brings_the_welcome_discount_and_later_ones_do_not(t) {
@@ -41,6 +42,48 @@ storage_test! {
         assert_eq!(updates::last_id(&t.db, "nobody").await.unwrap(), None);
         assert_eq!(updates::delete_older_than(&t.db, now + Duration::seconds(1)).await.unwrap(), 3);
         assert!(updates::first_time(&t.db, "client", 10, now).await.unwrap());
+    }
+}
+
+storage_test! {
+    async fn updates_recorded_together_are_each_recorded_once(t) {
+        let now = t.now();
+        assert_eq!(updates::first_time_many(&t.db, "client", &[1, 2, 3], now).await.unwrap(), [true; 3]);
+        // A batch holding one recorded update: only the new ones are let through.
+        assert_eq!(
+            updates::first_time_many(&t.db, "client", &[3, 4, 5], now).await.unwrap(),
+            [false, true, true],
+        );
+        assert_eq!(updates::first_time_many(&t.db, "client", &[6, 6], now).await.unwrap(), [true, false]);
+        assert_eq!(updates::first_time_many(&t.db, "staff", &[1, 2], now).await.unwrap(), [true, true]);
+        assert!(!updates::first_time(&t.db, "client", 4, now).await.unwrap());
+        assert_eq!(updates::first_time_many(&t.db, "client", &[], now).await.unwrap(), Vec::<bool>::new());
+        assert_eq!(dvorik::entity::processed_updates::Entity::find().count(&t.db).await.unwrap(), 8);
+    }
+}
+
+storage_test! {
+    async fn a_welcome_template_known_to_the_caller_issues_the_discount_as_stored(t) {
+        use subscriptions::Welcome;
+        let now = t.now();
+        let anna = fixtures::user(&t.db, 1, now).await;
+        let boris = fixtures::user(&t.db, 2, now).await;
+        let none = subscriptions::subscribe_offering(&t.db, &t.key, anna.id, Welcome::Known(None), now).await.unwrap();
+        assert!(none.changed && none.welcome.is_none(), "no template known: subscribed, no discount");
+
+        let template = fixtures::template(&t.db, DiscountKind::Subscription, fixtures::percent("10"), 30, now).await;
+        let mut inactive = template.clone();
+        inactive.active = false;
+        let off = subscriptions::subscribe_offering(&t.db, &t.key, boris.id, Welcome::Known(Some(&inactive)), now).await.unwrap();
+        assert!(off.changed && off.welcome.is_none(), "an inactive template issues nothing");
+        subscriptions::unsubscribe(&t.db, boris.id, now).await.unwrap();
+
+        let done = subscriptions::subscribe_offering(&t.db, &t.key, boris.id, Welcome::Known(Some(&template)), now).await.unwrap();
+        let issued = done.welcome.expect("the welcome discount");
+        assert_eq!(issued.discount, dvorik::services::discounts::get(&t.db, issued.discount.id).await.unwrap());
+        assert_eq!(issued.discount.template_id, Some(template.id));
+        let found = dvorik::services::discounts::find_by_code(&t.db, &t.key, &issued.code).await.unwrap();
+        assert_eq!(found.map(|d| d.id), Some(issued.discount.id), "the shown code is the stored one");
     }
 }
 

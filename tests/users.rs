@@ -92,3 +92,31 @@ storage_test! {
         assert_eq!(service::set_birthday(&t.db, 999, other, now).await.unwrap_err().code(), "USER_NOT_FOUND");
     }
 }
+
+storage_test! {
+    async fn registration_returns_the_user_exactly_as_stored(t) {
+        let now = t.now();
+        let db = &t.db;
+        let stored = |id| async move { service::find_by_telegram_id(db, id).await.unwrap().unwrap() };
+        let first = service::register(&t.db, &fixtures::profile(20, "Анна"), Some("src_vk"), Language::Ru, now).await.unwrap();
+        assert_eq!(first.user, stored(20).await, "a new user");
+
+        // Flags set elsewhere survive a later /start and come back as stored.
+        let later = now + chrono::Duration::seconds(5);
+        dvorik::services::subscriptions::subscribe(&t.db, &t.key, first.user.id, now).await.unwrap();
+        service::set_birthday(&t.db, first.user.id, Birthday { day: 3, month: 4, year: None }, now).await.unwrap();
+        let mut renamed = fixtures::profile(20, "Аня");
+        renamed.last_name = Some("Петрова".into());
+        let again = service::register(&t.db, &renamed, Some("src_instagram"), Language::En, later).await.unwrap();
+        assert!(!again.created);
+        assert_eq!(again.user, stored(20).await, "a returning user");
+        assert!(again.user.subscribed && again.user.birthday_month == Some(4));
+        assert_eq!(again.user.source.as_deref(), Some("src_vk"));
+        assert_eq!(again.user.last_activity_at, later);
+
+        let plain = service::register(&t.db, &fixtures::profile(21, "Олег"), None, Language::Ru, now).await.unwrap();
+        let tagged = service::register(&t.db, &fixtures::profile(21, "Олег"), Some("ref_X1"), Language::Ru, later).await.unwrap();
+        assert_eq!(plain.user.id, tagged.user.id);
+        assert_eq!(tagged.user, stored(21).await, "a source given on a later /start");
+    }
+}

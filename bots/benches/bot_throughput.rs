@@ -11,6 +11,7 @@
 //! Writes `target/bench/bot_throughput.json`.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use dvorik::app::Core;
@@ -32,6 +33,141 @@ struct Run {
     updates: usize,
     elapsed: Duration,
     latencies_ms: Vec<f64>,
+}
+
+/// Statements the bots sent, counted in the process (sea-orm's metric callback): SELECT, INSERT,
+/// UPDATE, DELETE, anything else.
+#[derive(Default)]
+struct Sent([AtomicU64; 5]);
+
+impl Sent {
+    fn count(&self, sql: &str) {
+        let verb = sql
+            .trim_start()
+            .split_ascii_whitespace()
+            .next()
+            .unwrap_or("");
+        let i = ["SELECT", "INSERT", "UPDATE", "DELETE"]
+            .iter()
+            .position(|v| verb.eq_ignore_ascii_case(v))
+            .unwrap_or(4);
+        self.0[i].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn snapshot(&self) -> [u64; 5] {
+        std::array::from_fn(|i| self.0[i].load(Ordering::Relaxed))
+    }
+}
+
+/// Server counters whose deltas over the client-bot run are reported per update (they are global:
+/// other clients of the same server add to them).
+const STATUS: [&str; 9] = [
+    "Questions",
+    "Com_select",
+    "Com_insert",
+    "Com_update",
+    "Com_delete",
+    "Com_begin",
+    "Com_commit",
+    "Innodb_log_writes",
+    "Innodb_data_fsyncs",
+];
+
+async fn server_status(db: &impl ConnectionTrait) -> anyhow::Result<Vec<u64>> {
+    let list = STATUS.map(|v| format!("'{v}'")).join(",");
+    let rows = db
+        .query_all_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            format!("SHOW GLOBAL STATUS WHERE Variable_name IN ({list})"),
+        ))
+        .await?;
+    let mut values = vec![0; STATUS.len()];
+    for row in rows {
+        let name: String = row.try_get_by_index(0)?;
+        let value: String = row.try_get_by_index(1)?;
+        if let Some(i) = STATUS.iter().position(|v| v.eq_ignore_ascii_case(&name)) {
+            values[i] = value.parse().unwrap_or(0);
+        }
+    }
+    Ok(values)
+}
+
+/// CPU seconds used so far: (this process, the MariaDB server, the whole machine), from `/proc`
+/// (Linux; zeros elsewhere). The machine's total shows how much other work shared the cores.
+fn cpu_seconds() -> [f64; 3] {
+    let ticks = |stat: &str| -> f64 {
+        // Fields after the `(comm)`: utime and stime are the 12th and 13th.
+        let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+        let f: Vec<&str> = rest.split_whitespace().collect();
+        let get = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+        (get(11) + get(12)) / 100.0
+    };
+    let own = std::fs::read_to_string("/proc/self/stat").map_or(0.0, |s| ticks(&s));
+    let mut server = 0.0;
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            let comm = std::fs::read_to_string(entry.path().join("comm")).unwrap_or_default();
+            if matches!(comm.trim(), "mariadbd" | "mysqld") {
+                server +=
+                    std::fs::read_to_string(entry.path().join("stat")).map_or(0.0, |s| ticks(&s));
+            }
+        }
+    }
+    let machine = std::fs::read_to_string("/proc/stat")
+        .ok()
+        .and_then(|s| {
+            let line = s.lines().next()?.to_owned();
+            let f: Vec<f64> = line
+                .split_whitespace()
+                .skip(1)
+                .filter_map(|v| v.parse().ok())
+                .collect();
+            // user nice system (idle iowait skipped) irq softirq steal
+            Some(
+                [0usize, 1, 2, 5, 6, 7]
+                    .iter()
+                    .map(|&i| f.get(i).copied().unwrap_or(0.0))
+                    .sum::<f64>()
+                    / 100.0,
+            )
+        })
+        .unwrap_or(0.0);
+    [own, server, machine]
+}
+
+/// What one client-bot update cost the database.
+struct Cost {
+    /// Statements sent by the bot: SELECT, INSERT, UPDATE, DELETE, other.
+    sent: [u64; 5],
+    /// Deltas of [`STATUS`] on the server.
+    server: Vec<u64>,
+    /// CPU seconds over the run: this process, the database server, the whole machine.
+    cpu_s: [f64; 3],
+}
+
+impl Cost {
+    fn per_update(&self, updates: usize) -> serde_json::Value {
+        let per = |n: u64| round(n as f64 / updates as f64);
+        let total: u64 = self.sent.iter().sum();
+        let mut server = serde_json::Map::new();
+        for (name, delta) in STATUS.iter().zip(&self.server) {
+            server.insert(name.to_lowercase(), per(*delta).into());
+        }
+        serde_json::json!({
+            "statements": per(total),
+            "selects": per(self.sent[0]),
+            "inserts": per(self.sent[1]),
+            "updates": per(self.sent[2]),
+            "deletes": per(self.sent[3]),
+            "other": per(self.sent[4]),
+            "server": server,
+            "cpu_ms": {
+                "bench_process": round(self.cpu_s[0] * 1e3 / updates as f64),
+                "database": round(self.cpu_s[1] * 1e3 / updates as f64),
+                "others": round((self.cpu_s[2] - self.cpu_s[0] - self.cpu_s[1]).max(0.0) * 1e3 / updates as f64),
+            },
+        })
+    }
 }
 
 impl Run {
@@ -148,11 +284,19 @@ async fn main() -> anyhow::Result<()> {
         .await?
         .and_then(|row| row.try_get_by_index::<String>(0).ok())
         .unwrap_or_default();
-    let result = measure(&format!("{server}/{name}"), users, concurrency, pool).await;
+    let result = measure(
+        &admin,
+        &format!("{server}/{name}"),
+        users,
+        concurrency,
+        pool,
+    )
+    .await;
     admin
         .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
         .await?;
-    let (bots, echo) = result?;
+    let (bots, echo, cost) = result?;
+    let per_update = cost.per_update(bots.updates);
 
     let per_second = bots.per_second();
     let ceiling_per_second = echo.per_second();
@@ -177,7 +321,10 @@ async fn main() -> anyhow::Result<()> {
             "ceiling_per_second": round(ceiling_per_second),
             "ceiling_p99_ms": round(echo.percentile(0.99)),
             "elapsed_s": round(bots.elapsed.as_secs_f64()),
+            "statements_per_update": per_update["statements"],
+            "server_fsyncs_per_update": per_update["server"]["innodb_data_fsyncs"],
         },
+        "per_update": per_update,
         "goal": {"per_second_min": 1000.0, "vs_ceiling_min": 0.7},
         "ratio": {"vs_ceiling": round(per_second / ceiling_per_second)},
     });
@@ -204,6 +351,7 @@ async fn main() -> anyhow::Result<()> {
         echo.percentile(0.99)
     );
     println!("  vs ceiling : {:.2}", per_second / ceiling_per_second);
+    println!("  per update : {per_update}");
     Ok(())
 }
 
@@ -212,12 +360,16 @@ fn round(x: f64) -> f64 {
 }
 
 async fn measure(
+    admin: &impl ConnectionTrait,
     url: &str,
     users: usize,
     concurrency: usize,
     pool: u32,
-) -> anyhow::Result<(Run, Run)> {
-    let db = dvorik::db::connect(url, pool).await?;
+) -> anyhow::Result<(Run, Run, Cost)> {
+    let mut db = dvorik::db::connect(url, pool).await?;
+    let sent = Arc::new(Sent::default());
+    let counter = sent.clone();
+    db.set_metric_callback(move |info| counter.count(&info.statement.sql));
     dvorik::db::migrate(&db).await?;
     let now = dvorik::clock::now();
     let welcome = TemplateInput {
@@ -241,11 +393,24 @@ async fn measure(
     let mut options = BotsOptions::new(&sim.api_url(), CLIENT, STAFF).unthrottled();
     options.poll_timeout = Duration::from_secs(1);
     let bots = run::start(core, options).await?;
+    let (sent_before, status_before) = (sent.snapshot(), server_status(admin).await?);
+    let cpu_before = cpu_seconds();
     let measured = drive(&sim, CLIENT, users, concurrency, 1_000_000).await;
+    let cpu_after = cpu_seconds();
+    let (sent_after, status_after) = (sent.snapshot(), server_status(admin).await?);
     bots.stop().await;
+    let cost = Cost {
+        sent: std::array::from_fn(|i| sent_after[i] - sent_before[i]),
+        server: status_after
+            .iter()
+            .zip(&status_before)
+            .map(|(a, b)| a.saturating_sub(*b))
+            .collect(),
+        cpu_s: std::array::from_fn(|i| cpu_after[i] - cpu_before[i]),
+    };
     let echo = ceiling(&sim, users, concurrency).await?;
     let violations = sim.violations();
     anyhow::ensure!(violations.is_empty(), "Bot API violations: {violations:?}");
     sim.shutdown().await;
-    Ok((measured, echo))
+    Ok((measured, echo, cost))
 }

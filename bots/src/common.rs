@@ -6,9 +6,11 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use dvorik::app::Core;
 use dvorik::domain::Language;
+use dvorik::entity::discount_templates;
 use dvorik::entity::discounts::DiscountState;
 use dvorik::http::Metrics;
 use dvorik::services::settings::ShopSettings;
+use dvorik::services::templates::DiscountKind;
 use futures::future::BoxFuture;
 use teloxide::adaptors::Throttle;
 use teloxide::dispatching::UpdateHandler;
@@ -16,6 +18,7 @@ use teloxide::error_handlers::ErrorHandler;
 use teloxide::prelude::*;
 
 use crate::i18n;
+use crate::update_log::UpdateLog;
 
 /// A bot as the handlers use it: requests go through teloxide's [`Throttle`], which keeps Telegram's
 /// per-chat and overall limits for transactional messages.
@@ -68,21 +71,15 @@ impl ErrorHandler<HandlerError> for ErrorReporter {
     }
 }
 
-/// The first link of each handler tree: records `(bot, update_id)` and lets only the first delivery
-/// of an update through. If the record cannot be written the update is not handled (at most once)
-/// and the user is told the service is busy.
+/// The first link of each handler tree: records `(bot, update_id)` (through the dispatcher's
+/// [`UpdateLog`], in batches) and lets only the first delivery of an update through. If the record
+/// cannot be written the update is not handled (at most once) and the user is told the service is
+/// busy.
 pub fn once_per_update(bot_name: &'static str) -> UpdateHandler<HandlerError> {
     dptree::filter_async(
-        move |update: Update, core: Core, bot: TgBot, metrics: Metrics| async move {
+        move |update: Update, log: UpdateLog, bot: TgBot, metrics: Metrics| async move {
             let id = i64::from(update.id.0);
-            match dvorik::services::updates::first_time(
-                &core.db,
-                bot_name,
-                id,
-                dvorik::clock::now(),
-            )
-            .await
-            {
+            match log.first_time(id).await {
                 Ok(true) => {
                     metrics.bot_update(bot_name);
                     true
@@ -158,39 +155,56 @@ pub async fn shop_language(core: &Core) -> Language {
     }
 }
 
-/// The shop settings, read from the database at most once per [`SETTINGS_TTL`]: the client bot needs
-/// them on busy paths (registration, subscription, help), and an owner's change may take a few seconds
-/// to show.
-#[derive(Clone)]
+/// The shop settings and the active welcome (subscription) template, each read from the database at
+/// most once per [`SETTINGS_TTL`]: the client bot needs them on busy paths (registration,
+/// subscription, help), and an owner's change may take a few seconds to show.
+#[derive(Clone, Default)]
 pub struct SettingsCache {
-    slot: Arc<tokio::sync::Mutex<Option<(std::time::Instant, ShopSettings)>>>,
+    settings: Slot<ShopSettings>,
+    welcome: Slot<Option<discount_templates::Model>>,
 }
 
 /// How long read settings are used before being read again.
 pub const SETTINGS_TTL: std::time::Duration = std::time::Duration::from_secs(5);
 
-impl Default for SettingsCache {
-    fn default() -> Self {
-        Self::new()
+/// One cached value with the time it was read. The lock is held while reading again, so a stale
+/// value is read once, not by every update that notices it.
+type Slot<T> = Arc<tokio::sync::Mutex<Option<(std::time::Instant, T)>>>;
+
+async fn cached<T, F>(slot: &Slot<T>, read: F) -> dvorik::Result<T>
+where
+    T: Clone,
+    F: std::future::Future<Output = dvorik::Result<T>>,
+{
+    let mut slot = slot.lock().await;
+    if let Some((at, value)) = slot.as_ref()
+        && at.elapsed() < SETTINGS_TTL
+    {
+        return Ok(value.clone());
     }
+    let value = read.await?;
+    *slot = Some((std::time::Instant::now(), value.clone()));
+    Ok(value)
 }
 
 impl SettingsCache {
     pub fn new() -> Self {
-        Self {
-            slot: Arc::new(tokio::sync::Mutex::new(None)),
-        }
+        Self::default()
     }
 
     pub async fn get(&self, core: &Core) -> dvorik::Result<ShopSettings> {
-        let mut slot = self.slot.lock().await;
-        if let Some((at, settings)) = slot.as_ref()
-            && at.elapsed() < SETTINGS_TTL
-        {
-            return Ok(settings.clone());
-        }
-        let settings = dvorik::services::settings::get(&core.db).await?;
-        *slot = Some((std::time::Instant::now(), settings.clone()));
-        Ok(settings)
+        cached(&self.settings, dvorik::services::settings::get(&core.db)).await
+    }
+
+    /// The active subscription template (`None`: no welcome discount is offered).
+    pub async fn welcome_template(
+        &self,
+        core: &Core,
+    ) -> dvorik::Result<Option<discount_templates::Model>> {
+        cached(
+            &self.welcome,
+            dvorik::services::templates::active_for(&core.db, DiscountKind::Subscription),
+        )
+        .await
     }
 }

@@ -13,6 +13,7 @@
 //! - [`storage`]: dialogue state in the core's key-value store, per-bot prefix.
 //! - [`notify`]: messages nobody just asked for: signing codes, "a document awaits you", the jobs'.
 //! - [`qr`]: QR pictures of codes, and reading them from photos.
+//! - [`update_log`]: the `processed_updates` record, written in batches.
 //! - [`run`]: building the bots, `setMyCommands`, long polling or webhooks; [`webhook`] the routes.
 //! - [`sim_chat`]: the interactive terminal chat of `dvorik sim`.
 
@@ -26,4 +27,5 @@ pub mod run;
 pub mod sim_chat;
 pub mod staff;
 pub mod storage;
+pub mod update_log;
 pub mod webhook;

@@ -18,6 +18,7 @@ use tokio::sync::mpsc;
 
 use crate::common::{ErrorReporter, SettingsCache, TgBot};
 use crate::storage::KvStorage;
+use crate::update_log::UpdateLog;
 use crate::webhook::{self, WebhookSenders};
 use crate::{client, i18n, staff};
 
@@ -154,6 +155,7 @@ pub async fn start(core: Core, options: BotsOptions) -> anyhow::Result<RunningBo
         .dependencies(dptree::deps![
             core.clone(),
             options.metrics.clone(),
+            UpdateLog::start(core.clone(), client::NAME),
             SettingsCache::new(),
             KvStorage::new(core.kv.clone(), client::DIALOGUE_PREFIX)
         ])
@@ -173,6 +175,7 @@ pub async fn start(core: Core, options: BotsOptions) -> anyhow::Result<RunningBo
         .dependencies(dptree::deps![
             core.clone(),
             options.metrics.clone(),
+            UpdateLog::start(core.clone(), staff::NAME),
             staff::ClientBot(client.clone()),
             KvStorage::new(core.kv.clone(), staff::DIALOGUE_PREFIX)
         ])

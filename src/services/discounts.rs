@@ -6,8 +6,7 @@
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, Set, SqlErr,
+    ColumnTrait, ConnectionTrait, EntityTrait, NotSet, QueryFilter, QueryOrder, QuerySelect, SqlErr,
 };
 
 use super::templates::{self, DiscountKind};
@@ -52,25 +51,34 @@ pub async fn issue(
     for _ in 0..5 {
         let nonce = new_nonce();
         let code = DiscountCode::derive(key, &nonce);
-        let row = discounts::ActiveModel {
-            user_id: Set(request.user_id),
-            template_id: Set(request.template_id),
-            kind: Set(request.kind),
-            code_hash: Set(code.hash(key)),
-            code_nonce: Set(nonce),
-            value_kind: Set(request.value.kind),
-            percent_bp: Set(request.value.percent_bp),
-            amount_minor: Set(request.value.amount_minor),
-            state: Set(DiscountState::Active),
-            uniq_period: Set(request.uniq_period),
-            issued_at: Set(now),
-            expires_at: Set(now + Duration::days(request.validity_days.into())),
-            issued_by_admin_id: Set(request.issued_by_admin_id),
-            note: Set(request.note.clone()),
-            ..Default::default()
+        let mut discount = discounts::Model {
+            id: 0,
+            user_id: request.user_id,
+            template_id: request.template_id,
+            kind: request.kind,
+            code_hash: code.hash(key),
+            code_nonce: nonce,
+            value_kind: request.value.kind,
+            percent_bp: request.value.percent_bp,
+            amount_minor: request.value.amount_minor,
+            state: DiscountState::Active,
+            uniq_period: request.uniq_period,
+            issued_at: now,
+            expires_at: now + Duration::days(request.validity_days.into()),
+            redeemed_at: None,
+            revoked_at: None,
+            reminded_at: None,
+            issued_by_admin_id: request.issued_by_admin_id,
+            note: request.note.clone(),
         };
-        match row.insert(db).await {
-            Ok(discount) => return Ok(Issued { discount, code }),
+        let mut row: discounts::ActiveModel = discount.clone().into();
+        row.id = NotSet;
+        // The issued row is what was written: no read-back (sea-orm's `insert` selects it again on MySQL).
+        match Discounts::insert(row).exec(db).await {
+            Ok(inserted) => {
+                discount.id = inserted.last_insert_id;
+                return Ok(Issued { discount, code });
+            }
             Err(e) if is_unique_violation(&e, "code_hash") => continue,
             Err(e) if is_unique_violation(&e, "") => return Err(Error::DiscountAlreadyIssued),
             Err(e) if matches!(e.sql_err(), Some(SqlErr::ForeignKeyConstraintViolation(_))) => {
@@ -111,10 +119,25 @@ pub async fn issue_welcome(
     let template = templates::active_for(db, DiscountKind::Subscription)
         .await?
         .ok_or(Error::NoActiveTemplate("subscription"))?;
+    issue_welcome_from(db, key, user_id, &template, now).await
+}
+
+/// The welcome discount from `template` (the active subscription template, as a caller read it
+/// shortly before): once per user, ever.
+pub async fn issue_welcome_from(
+    db: &impl ConnectionTrait,
+    key: &ServerKey,
+    user_id: i64,
+    template: &discount_templates::Model,
+    now: DateTime<Utc>,
+) -> Result<Issued> {
+    if template.kind != DiscountKind::Subscription || !template.active {
+        return Err(Error::NoActiveTemplate("subscription"));
+    }
     issue(
         db,
         key,
-        &request_from_template(user_id, &template, Some(0))?,
+        &request_from_template(user_id, template, Some(0))?,
         now,
     )
     .await

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::sea_query::Expr;
-use sea_orm::{ActiveModelTrait, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, Set};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, ExprTrait, NotSet, QueryFilter};
 
 use crate::domain::{Birthday, Language};
 use crate::entity::users::{self, Entity as Users};
@@ -43,6 +43,9 @@ pub fn source_from_payload(payload: &str) -> Option<String> {
 
 /// Registers the user or refreshes their names; keeps the first payload's source. Safe under
 /// concurrent `/start`s of one user: the unique Telegram id decides, the loser updates.
+///
+/// Two statements either way (a lookup, then an insert or an update): the returned user is built from
+/// what was written rather than read back, as `/start` is the busiest path of the client bot.
 pub async fn register(
     db: &impl ConnectionTrait,
     profile: &TelegramProfile,
@@ -51,32 +54,42 @@ pub async fn register(
     now: DateTime<Utc>,
 ) -> Result<Registration> {
     let source = payload.and_then(source_from_payload);
-    if find_by_telegram_id(db, profile.telegram_id)
-        .await?
-        .is_none()
-    {
+    let found = find_by_telegram_id(db, profile.telegram_id).await?;
+    if found.is_none() {
         let language = profile
             .language_code
             .as_deref()
             .and_then(Language::from_code)
             .unwrap_or(default_language);
-        let row = users::ActiveModel {
-            telegram_id: Set(profile.telegram_id),
-            first_name: Set(truncate(&profile.first_name, 255)),
-            last_name: Set(profile.last_name.as_deref().map(|n| truncate(n, 255))),
-            username: Set(profile.username.as_deref().map(|n| truncate(n, 64))),
-            language: Set(language.code().to_string()),
-            source: Set(source.clone()),
-            subscribed: Set(false),
-            blocked: Set(false),
-            unreachable: Set(false),
-            last_activity_at: Set(now),
-            created_at: Set(now),
-            updated_at: Set(now),
-            ..Default::default()
+        let mut user = users::Model {
+            id: 0,
+            telegram_id: profile.telegram_id,
+            first_name: truncate(&profile.first_name, 255),
+            last_name: profile.last_name.as_deref().map(|n| truncate(n, 255)),
+            username: profile.username.as_deref().map(|n| truncate(n, 64)),
+            language: language.code().to_string(),
+            source: source.clone(),
+            referral_code: None,
+            phone: None,
+            birthday_day: None,
+            birthday_month: None,
+            birthday_year: None,
+            birthday_set_at: None,
+            subscribed: false,
+            subscribed_at: None,
+            unsubscribed_at: None,
+            blocked: false,
+            unreachable: false,
+            unreachable_at: None,
+            last_activity_at: now,
+            created_at: now,
+            updated_at: now,
         };
-        match row.insert(db).await {
-            Ok(user) => {
+        let mut row: users::ActiveModel = user.clone().into();
+        row.id = NotSet;
+        match Users::insert(row).exec(db).await {
+            Ok(inserted) => {
+                user.id = inserted.last_insert_id;
                 return Ok(Registration {
                     user,
                     created: true,
@@ -86,38 +99,50 @@ pub async fn register(
             Err(e) => return Err(e.into()),
         }
     }
-    Users::update_many()
-        .col_expr(
-            users::Column::FirstName,
-            Expr::value(truncate(&profile.first_name, 255)),
-        )
-        .col_expr(
-            users::Column::LastName,
-            Expr::value(profile.last_name.as_deref().map(|n| truncate(n, 255))),
-        )
-        .col_expr(
-            users::Column::Username,
-            Expr::value(profile.username.as_deref().map(|n| truncate(n, 64))),
-        )
+    let first_name = truncate(&profile.first_name, 255);
+    let last_name = profile.last_name.as_deref().map(|n| truncate(n, 255));
+    let username = profile.username.as_deref().map(|n| truncate(n, 64));
+    let mut update = Users::update_many()
+        .col_expr(users::Column::FirstName, Expr::value(first_name.clone()))
+        .col_expr(users::Column::LastName, Expr::value(last_name.clone()))
+        .col_expr(users::Column::Username, Expr::value(username.clone()))
         .col_expr(users::Column::LastActivityAt, Expr::value(now))
         // Whoever writes again after being unreachable is reachable again.
         .col_expr(users::Column::Unreachable, Expr::value(false))
-        .col_expr(users::Column::UpdatedAt, Expr::value(now))
+        .col_expr(users::Column::UpdatedAt, Expr::value(now));
+    if let Some(source) = &source {
+        // First touch wins: only a user without a source gets one.
+        update = update.col_expr(
+            users::Column::Source,
+            Expr::col(users::Column::Source).if_null(source.clone()),
+        );
+    }
+    let result = update
         .filter(users::Column::TelegramId.eq(profile.telegram_id))
         .exec(db)
         .await?;
-    if let Some(source) = source {
-        // First touch wins: only a user without a source gets one.
-        Users::update_many()
-            .col_expr(users::Column::Source, Expr::value(source))
-            .filter(users::Column::TelegramId.eq(profile.telegram_id))
-            .filter(users::Column::Source.is_null())
-            .exec(db)
-            .await?;
+    // `found` is absent only when a concurrent `/start` inserted the user in between: read it.
+    let Some(mut user) = found else {
+        let user = find_by_telegram_id(db, profile.telegram_id)
+            .await?
+            .ok_or(Error::UserNotFound)?;
+        return Ok(Registration {
+            user,
+            created: false,
+        });
+    };
+    if result.rows_affected == 0 {
+        return Err(Error::UserNotFound);
     }
-    let user = find_by_telegram_id(db, profile.telegram_id)
-        .await?
-        .ok_or(Error::UserNotFound)?;
+    user.first_name = first_name;
+    user.last_name = last_name;
+    user.username = username;
+    user.last_activity_at = now;
+    user.unreachable = false;
+    user.updated_at = now;
+    if user.source.is_none() {
+        user.source = source;
+    }
     Ok(Registration {
         user,
         created: false,

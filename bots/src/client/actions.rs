@@ -49,6 +49,7 @@ pub async fn subscribe(
     if customer.user.subscribed {
         return common::say(bot, chat, lang, "client-already-subscribed").await;
     }
+    let template = settings.welcome_template(core).await.or_tell(chat, lang)?;
     let settings = settings.get(core).await.or_tell(chat, lang)?;
     if let Some(channel) = settings.channel.as_deref() {
         match is_member(bot, channel, customer.user.telegram_id).await {
@@ -60,8 +61,10 @@ pub async fn subscribe(
             }
         }
     }
+    let welcome = subscriptions::Welcome::Known(template.as_ref());
+    let now = dvorik::clock::now();
     let done =
-        subscriptions::subscribe(&core.db, &core.key, customer.user.id, dvorik::clock::now())
+        subscriptions::subscribe_offering(&core.db, &core.key, customer.user.id, welcome, now)
             .await
             .or_tell(chat, lang)?;
     let text = match &done.welcome {
