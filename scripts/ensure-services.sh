@@ -163,6 +163,11 @@ else
     packages+=(redis-server)
 fi
 
+# The PDF tests read documents back with poppler's pdftotext, as a viewer would.
+if ! command -v pdftotext >/dev/null 2>&1; then
+    packages+=(poppler-utils)
+fi
+
 if ((${#packages[@]} > 0)); then
     need_root "installing ${packages[*]}"
     command -v apt-get >/dev/null 2>&1 || die "apt-get not found: install ${packages[*]} yourself"

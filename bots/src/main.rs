@@ -276,6 +276,13 @@ async fn serve(config: Config) -> anyhow::Result<()> {
         ));
         let mut options = BotsOptions::from_config(telegram, &api_url, &client_token, &staff_token);
         options.metrics = metrics.clone();
+        if let Some(gateway) = &config.sms_gateway {
+            options.codes = dvorik_bots::notify::CodeChannel(Some(Arc::new(
+                dvorik::services::sms::SmsGateway::new(gateway.clone())
+                    .context("the SMS gateway (DVORIK_SMS_*)")?,
+            )));
+            tracing::info!("signing codes go out by SMS");
+        }
         let mut running = dvorik_bots::run::start(core.clone(), options)
             .await
             .context("starting the bots")?;

@@ -2,6 +2,8 @@
 //! core's [`CodeSender`] port, for the client chat), "a document awaits you" when the API sends a deal
 //! ([`DealNotices`]), and the scheduled jobs' messages (the core's [`Notifier`] port).
 
+use std::sync::Arc;
+
 use dvorik::app::Core;
 use dvorik::domain::Language;
 use dvorik::domain::code::DiscountCode;
@@ -19,6 +21,11 @@ use crate::common::{self, TgBot};
 use crate::i18n::{s, t, tr};
 
 /// Delivers signing codes in the customer's chat with the client bot.
+/// How signing codes reach customers: the HTTP SMS gateway when `DVORIK_SMS_URL` is configured, else
+/// the client chat ([`ChatCodeSender`]). A handler dependency of the client bot.
+#[derive(Clone, Default)]
+pub struct CodeChannel(pub Option<Arc<dvorik::services::sms::SmsGateway>>);
+
 pub struct ChatCodeSender {
     pub bot: TgBot,
 }

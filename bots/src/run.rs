@@ -37,6 +37,8 @@ pub struct BotsOptions {
     pub poll_timeout: Duration,
     /// Where the bots count handled updates (`/metrics`).
     pub metrics: dvorik::http::Metrics,
+    /// How signing codes are delivered: the SMS gateway if configured, else the client chat.
+    pub codes: crate::notify::CodeChannel,
 }
 
 #[derive(Clone, Debug)]
@@ -56,6 +58,7 @@ impl BotsOptions {
             limits: Limits::default(),
             poll_timeout: Duration::from_secs(25),
             metrics: dvorik::http::Metrics::default(),
+            codes: Default::default(),
         }
     }
 
@@ -157,6 +160,7 @@ pub async fn start(core: Core, options: BotsOptions) -> anyhow::Result<RunningBo
             options.metrics.clone(),
             UpdateLog::start(core.clone(), client::NAME),
             SettingsCache::new(),
+            options.codes.clone(),
             KvStorage::new(core.kv.clone(), client::DIALOGUE_PREFIX)
         ])
         .default_handler(|update| async move {

@@ -327,3 +327,108 @@ storage_test! {
         finish(s, engine).await;
     }
 }
+
+/// A Redis server of this test's own, on a free port, that the test can stop and start again.
+struct OwnRedis {
+    port: u16,
+    child: Option<std::process::Child>,
+}
+
+impl OwnRedis {
+    fn start() -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut redis = Self { port, child: None };
+        redis.up();
+        redis
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+
+    /// Starts it (empty: no persistence, as a restarted cache would come back) and waits until it answers.
+    fn up(&mut self) {
+        let child = std::process::Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no"])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server (make test installs it)");
+        self.child = Some(child);
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", self.port)).is_ok() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        panic!("redis-server did not start on port {}", self.port);
+    }
+
+    fn down(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+impl Drop for OwnRedis {
+    fn drop(&mut self) {
+        self.down();
+    }
+}
+
+storage_test! {
+    async fn redis_stopping_mid_broadcast_sends_nothing_and_never_breaks_the_limit(t) {
+        let mut redis = OwnRedis::start();
+        let mut s = setup(&t, 24).await;
+        let prefix = format!("dvorik-test:{}:", uuid::Uuid::new_v4().simple());
+        s.core.kv = dvorik::kv::connect(Some(&redis.url()), &prefix).await.unwrap();
+        let clock = Clock::test(Utc.with_ymd_and_hms(2026, 12, 1, 12, 0, 0).unwrap());
+        let id = start_broadcast(&s, input(10, bilingual())).await;
+        let engine = engine(&s, clock.clone(), fast());
+        let step = || async {
+            clock.advance(Duration::from_secs(1));
+            tokio::time::sleep(Duration::from_millis(40)).await;
+        };
+        while s.sim.counters().messages_sent < 5 {
+            step().await;
+        }
+        redis.down();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let before = s.sim.counters().messages_sent;
+        let down_from = clock.now();
+        for _ in 0..40 {
+            step().await;
+        }
+        assert_eq!(s.sim.counters().messages_sent, before, "sent while Redis was down");
+        redis.up();
+        let up_at = clock.now();
+        wait_for_state(&s, id, BroadcastState::Completed, Some(&clock)).await;
+        for (chat, _) in &s.reachable {
+            assert_eq!(bot_messages(&s, *chat).len(), 1, "chat {chat}");
+        }
+        let mut sent: Vec<i64> = broadcast_deliveries::Entity::find()
+            .filter(broadcast_deliveries::Column::BroadcastId.eq(id))
+            .all(&s.core.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter_map(|d| d.sent_at.map(|at| at.timestamp_millis()))
+            .collect();
+        sent.sort_unstable();
+        assert!(
+            !sent.iter().any(|t| (down_from.timestamp_millis() + 1_000..up_at.timestamp_millis()).contains(t)),
+            "sent during the outage"
+        );
+        for (i, start) in sent.iter().enumerate() {
+            let in_window = sent[i..].iter().take_while(|t| **t < start + 60_000).count();
+            assert!(in_window <= 10, "{in_window} in the minute from {start}");
+        }
+        finish(s, engine).await;
+    }
+}

@@ -243,6 +243,7 @@ async fn on_menu(
 async fn on_button(
     bot: TgBot,
     core: Core,
+    codes: crate::notify::CodeChannel,
     settings: SettingsCache,
     dialogue: ClientDialogue,
     customer: Customer,
@@ -271,10 +272,10 @@ async fn on_button(
         return documents::open(&bot, &core, &customer, chat, id).await;
     }
     if let Some(id) = deal("sign:") {
-        return signing::start(&bot, &core, &dialogue, &customer, chat, id).await;
+        return signing::start(&bot, &core, &codes, &dialogue, &customer, chat, id).await;
     }
     if let Some(id) = deal("code:") {
-        return signing::send_code(&bot, &core, &dialogue, &customer, chat, id).await;
+        return signing::send_code(&bot, &core, &codes, &dialogue, &customer, chat, id).await;
     }
     if let Some(id) = deal("dec:") {
         return documents::ask_decline_reason(&bot, &customer, chat, id).await;

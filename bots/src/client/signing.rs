@@ -16,7 +16,7 @@ use teloxide::types::{
 use super::{ClientDialogue, Customer, State, main_menu};
 use crate::common::{self, HandlerResult, OrTell, TgBot};
 use crate::i18n::{n, s, t, tr};
-use crate::notify::ChatCodeSender;
+use crate::notify::{ChatCodeSender, CodeChannel};
 
 fn new_code_button(lang: dvorik::domain::Language, deal_id: i64) -> InlineKeyboardMarkup {
     InlineKeyboardMarkup::new([[InlineKeyboardButton::callback(
@@ -29,13 +29,14 @@ fn new_code_button(lang: dvorik::domain::Language, deal_id: i64) -> InlineKeyboa
 pub async fn start(
     bot: &TgBot,
     core: &Core,
+    codes: &CodeChannel,
     dialogue: &ClientDialogue,
     customer: &Customer,
     chat: ChatId,
     deal_id: i64,
 ) -> HandlerResult {
     if customer.user.phone.is_some() {
-        return send_code(bot, core, dialogue, customer, chat, deal_id).await;
+        return send_code(bot, core, codes, dialogue, customer, chat, deal_id).await;
     }
     let lang = customer.lang;
     dialogue.update(State::AwaitingContact { deal_id }).await?;
@@ -50,21 +51,27 @@ pub async fn start(
     Ok(())
 }
 
-/// Issues a code for the deal (sent in this chat) and waits for it to be typed.
+/// Issues a code for the deal (by SMS when a gateway is configured, else in this chat) and waits for
+/// it to be typed.
 pub async fn send_code(
     bot: &TgBot,
     core: &Core,
+    codes: &CodeChannel,
     dialogue: &ClientDialogue,
     customer: &Customer,
     chat: ChatId,
     deal_id: i64,
 ) -> HandlerResult {
     let lang = customer.lang;
-    let sender = ChatCodeSender { bot: bot.clone() };
+    let chat_sender = ChatCodeSender { bot: bot.clone() };
+    let sender: &dyn dvorik::services::signing::CodeSender = match &codes.0 {
+        Some(gateway) => gateway.as_ref(),
+        None => &chat_sender,
+    };
     signing::request_code(
         &core.db,
         &core.key,
-        &sender,
+        sender,
         customer.user.id,
         deal_id,
         dvorik::clock::now(),
@@ -82,6 +89,7 @@ pub async fn send_code(
 pub async fn receive_contact(
     bot: TgBot,
     core: Core,
+    codes: CodeChannel,
     dialogue: ClientDialogue,
     customer: Customer,
     msg: Message,
@@ -105,7 +113,7 @@ pub async fn receive_contact(
     .await
     .or_tell(chat, lang)?;
     let customer = Customer { user, lang };
-    send_code(&bot, &core, &dialogue, &customer, chat, deal_id).await
+    send_code(&bot, &core, &codes, &dialogue, &customer, chat, deal_id).await
 }
 
 /// A message while the bot waits for a code: signs, or says why not.
