@@ -27,14 +27,20 @@ fn draft(name: &str) -> Value {
 }
 
 async fn create(app: &TestApp, token: &str) -> i64 {
-    let (status, body) = app.post("/api/v1/broadcasts", token, draft("Новости")).await;
+    let (status, body) = app
+        .post("/api/v1/broadcasts", token, draft("Новости"))
+        .await;
     assert_eq!(status, 201, "{body}");
     body["id"].as_i64().unwrap()
 }
 
 async fn step(app: &TestApp, token: &str, id: i64, action: &str) -> (u16, Value) {
-    app.post(&format!("/api/v1/broadcasts/{id}/{action}"), token, json!({}))
-        .await
+    app.post(
+        &format!("/api/v1/broadcasts/{id}/{action}"),
+        token,
+        json!({}),
+    )
+    .await
 }
 
 fn instant(v: &Value) -> DateTime<Utc> {
@@ -239,20 +245,41 @@ async fn media(backend: Backend) {
     let png = include_bytes!("../assets/test/pixel.png");
     let (status, b) = read(upload("image/png", png).await.unwrap()).await;
     assert_eq!(status, 200, "{b}");
-    assert_eq!((b["media_kind"].as_str(), b["media_uploaded"].as_bool()), (Some("photo"), Some(false)));
-    let stored: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| std::fs::read(e.unwrap().path()).unwrap()).collect();
-    assert_eq!(stored, vec![png.to_vec()], "the file is kept in the media folder");
+    assert_eq!(
+        (b["media_kind"].as_str(), b["media_uploaded"].as_bool()),
+        (Some("photo"), Some(false))
+    );
+    let stored: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    assert_eq!(
+        stored,
+        vec![png.to_vec()],
+        "the file is kept in the media folder"
+    );
 
     let (status, err) = read(upload("text/plain", b"hello").await.unwrap()).await;
     assert_eq!((status, code(&err)), (422, "VALIDATION_FAILED"));
-    assert_eq!(err["error"]["details"]["fields"], json!([{ "field": "media", "reason": "unsupported_type" }]));
+    assert_eq!(
+        err["error"]["details"]["fields"],
+        json!([{ "field": "media", "reason": "unsupported_type" }])
+    );
     let (status, err) = read(upload("image/png", b"").await.unwrap()).await;
-    assert_eq!((status, code(&err)), (422, "VALIDATION_FAILED"), "an empty file");
+    assert_eq!(
+        (status, code(&err)),
+        (422, "VALIDATION_FAILED"),
+        "an empty file"
+    );
 
     step(&app, &marketer.access, id, "start").await;
     let (status, err) = read(upload("image/png", png).await.unwrap()).await;
     assert_eq!((status, code(&err)), (409, "BROADCAST_NOT_DRAFT"));
-    assert_eq!(std::fs::read_dir(&dir).unwrap().count(), 1, "a refused upload leaves no file");
+    assert_eq!(
+        std::fs::read_dir(&dir).unwrap().count(),
+        1,
+        "a refused upload leaves no file"
+    );
     drop(app);
     let _ = std::fs::remove_dir_all(dir);
 }
