@@ -328,6 +328,33 @@ fn invalid(var: &'static str, reason: &str) -> ConfigError {
     }
 }
 
+fn broadcasts_from(get: &impl Fn(&str) -> Option<String>) -> Result<BroadcastConfig, ConfigError> {
+    let rate_per_minute: u32 = parse(get, "DVORIK_BROADCAST_RATE_PER_MINUTE", 25)?;
+    if !(1..=crate::broadcast::pacer::MAX_PER_MINUTE).contains(&rate_per_minute) {
+        return Err(invalid(
+            "DVORIK_BROADCAST_RATE_PER_MINUTE",
+            "must be 1 to 1800 (Telegram allows about 30 per second)",
+        ));
+    }
+    let workers: usize = parse(get, "DVORIK_BROADCAST_WORKERS", 1)?;
+    if !(1..=64).contains(&workers) {
+        return Err(invalid("DVORIK_BROADCAST_WORKERS", "must be 1 to 64"));
+    }
+    let claim_ttl_secs: u64 = parse(get, "DVORIK_BROADCAST_CLAIM_TTL_SECS", 30)?;
+    if !(5..=3600).contains(&claim_ttl_secs) {
+        return Err(invalid(
+            "DVORIK_BROADCAST_CLAIM_TTL_SECS",
+            "must be 5 to 3600",
+        ));
+    }
+    Ok(BroadcastConfig {
+        enabled: switch(get, "DVORIK_BROADCASTS", true)?,
+        rate_per_minute,
+        workers,
+        claim_ttl_secs,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -477,31 +504,4 @@ mod tests {
         let err = config(&[("DVORIK_SMS_URL", "ftp://x")]).unwrap_err();
         assert_eq!(err.var, "DVORIK_SMS_URL");
     }
-}
-
-fn broadcasts_from(get: &impl Fn(&str) -> Option<String>) -> Result<BroadcastConfig, ConfigError> {
-    let rate_per_minute: u32 = parse(get, "DVORIK_BROADCAST_RATE_PER_MINUTE", 25)?;
-    if !(1..=crate::broadcast::pacer::MAX_PER_MINUTE).contains(&rate_per_minute) {
-        return Err(invalid(
-            "DVORIK_BROADCAST_RATE_PER_MINUTE",
-            "must be 1 to 1800 (Telegram allows about 30 per second)",
-        ));
-    }
-    let workers: usize = parse(get, "DVORIK_BROADCAST_WORKERS", 1)?;
-    if !(1..=64).contains(&workers) {
-        return Err(invalid("DVORIK_BROADCAST_WORKERS", "must be 1 to 64"));
-    }
-    let claim_ttl_secs: u64 = parse(get, "DVORIK_BROADCAST_CLAIM_TTL_SECS", 30)?;
-    if !(5..=3600).contains(&claim_ttl_secs) {
-        return Err(invalid(
-            "DVORIK_BROADCAST_CLAIM_TTL_SECS",
-            "must be 5 to 3600",
-        ));
-    }
-    Ok(BroadcastConfig {
-        enabled: switch(get, "DVORIK_BROADCASTS", true)?,
-        rate_per_minute,
-        workers,
-        claim_ttl_secs,
-    })
 }

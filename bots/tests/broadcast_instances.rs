@@ -78,7 +78,7 @@ async fn people(
             telegram_id: Set(telegram_id),
             first_name: Set(format!("U{i}")),
             language: Set("ru".into()),
-            subscribed: Set(kind < 0 || kind >= 50),
+            subscribed: Set(!(0..50).contains(&kind)),
             blocked: Set(false),
             unreachable: Set(kind >= 50),
             last_activity_at: Set(now),

@@ -356,7 +356,7 @@ pub enum Transition {
 }
 
 impl Transition {
-    fn from_states(self) -> &'static [BroadcastState] {
+    fn sources(self) -> &'static [BroadcastState] {
         use BroadcastState::*;
         match self {
             Self::Schedule(_) => &[Draft, Scheduled],
@@ -415,7 +415,7 @@ pub async fn transition(
     };
     let result = update
         .filter(broadcasts::Column::Id.eq(id))
-        .filter(broadcasts::Column::State.is_in(step.from_states().iter().copied()))
+        .filter(broadcasts::Column::State.is_in(step.sources().iter().copied()))
         .exec(db)
         .await?;
     if result.rows_affected == 0 {
