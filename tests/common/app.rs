@@ -1,11 +1,13 @@
 //! The admin API on port 0 over a fresh database, for `tests/api_*.rs`: [`spawn_app`] (or
-//! [`spawn_app_with`] to change the API settings), then [`TestApp::login`] as any role, and
+//! [`spawn_app_with`] to change the API settings, [`spawn_app_with_sender`] to send test messages), then [`TestApp::login`] as any role, and
 //! [`TestApp::call`] for a request that comes back as `(status, json)`. [`api_test!`] runs a test on
 //! SQLite and MariaDB like `storage_test!`.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 
 use dvorik::app::Core;
+use dvorik::broadcast::BroadcastSender;
 use dvorik::entity::admins;
 use dvorik::http::{ApiConfig, Metrics};
 use dvorik::services::admins::AdminRole;
@@ -46,6 +48,16 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
 
 /// The app with API settings changed by `configure` (rate limits, say).
 pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ApiConfig)) -> TestApp {
+    spawn_app_with_sender(backend, None, configure).await
+}
+
+/// The app with `sender` for broadcast test messages (the client bot against the simulator, in the bots'
+/// tests) and API settings changed by `configure`.
+pub async fn spawn_app_with_sender(
+    backend: Backend,
+    sender: Option<Arc<dyn BroadcastSender>>,
+    configure: impl FnOnce(&mut ApiConfig),
+) -> TestApp {
     let t = TestDb::new(backend).await;
     let kv = dvorik::kv::connect(None, "")
         .await
@@ -60,7 +72,8 @@ pub async fn spawn_app_with(backend: Backend, configure: impl FnOnce(&mut ApiCon
     };
     let mut config = ApiConfig::defaults(&core.key);
     configure(&mut config);
-    let app = dvorik::http::router_with(core.clone(), config.clone(), Metrics::default());
+    let app =
+        dvorik::http::router_with_sender(core.clone(), config.clone(), Metrics::default(), sender);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
