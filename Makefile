@@ -2,7 +2,8 @@
 
 CARGO ?= cargo
 
-# Benchmarks run by `make bench` (each a [[bench]] target of the root package, harness = false).
+# Benchmarks of the root package run by `make bench` ([[bench]] targets, harness = false; the bots
+# crate's benches have their own lines in the `bench` target).
 # Add new ones here. BENCH_SCALE and BENCH_DATABASE_URL pass through from the environment or the
 # command line: `make bench BENCH_SCALE=0.1`.
 BENCHES ?= redeem signing api
@@ -39,6 +40,7 @@ bench: ## Run the benchmarks (results in target/bench/*.json)
 	bash scripts/ensure-services.sh
 	$(CARGO) bench $(addprefix --bench ,$(BENCHES))
 	$(CARGO) bench -p dvorik-bots --bench bot_throughput
+	$(CARGO) bench -p dvorik-bots --bench broadcast
 
 fuzz-api: ## schemathesis against the served OpenAPI as an owner (FUZZ_MAX_EXAMPLES, FUZZ_DATABASE_URL)
 	bash scripts/fuzz-api.sh

@@ -10,6 +10,7 @@
 //!   twice.
 
 use chrono::{DateTime, Duration, Utc};
+use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_orm::sea_query::{Expr, ExprTrait, LockBehavior, LockType, Order, Query};
 use sea_orm::{
     ActiveEnum, ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult,
@@ -81,6 +82,12 @@ pub async fn materialize_chunk<C: ConnectionTrait + TransactionTrait>(
         .expr(Expr::val(now))
         .expr(Expr::val(now))
         .from(users::Entity)
+        // The keyset walks the primary key from the cursor. Left to itself MariaDB reads an audience
+        // index such as (subscribed, unreachable, id) by its equality prefix only, from the start,
+        // skipping the `id > cursor` part: every chunk then re-reads all the rows before it (quadratic;
+        // at a million users the last chunks read a million index entries each) and share-locks them.
+        // On the primary key the whole materialization reads the table once. (SQLite ignores hints.)
+        .force_index("PRIMARY", IndexHintScope::All)
         .cond_where(audience.add(users::Column::Id.gt(after)))
         .order_by((users::Entity, users::Column::Id), Order::Asc)
         .limit(chunk)
@@ -361,13 +368,13 @@ pub async fn record(
         }
     };
     let error = error.map(|e| e.chars().take(500).collect::<String>());
-    let changed = update
+    let update = update
         .col_expr(deliveries::Column::State, Expr::value(state.to_value()))
         .col_expr(deliveries::Column::Error, Expr::value(error))
         .filter(deliveries::Column::Id.eq(row.id))
         .filter(deliveries::Column::State.eq(DeliveryState::Sending))
-        .filter(deliveries::Column::ClaimedBy.eq(row.claimed_by.as_str()))
-        .exec(db)
+        .filter(deliveries::Column::ClaimedBy.eq(row.claimed_by.as_str()));
+    let changed = retry_deadlock(|| update.clone().exec(db))
         .await?
         .rows_affected
         > 0;
@@ -376,14 +383,35 @@ pub async fn record(
             unreachable: true, ..
         } = outcome
     {
-        Users::update_many()
+        let mark = Users::update_many()
             .col_expr(users::Column::Unreachable, Expr::value(true))
             .col_expr(users::Column::UnreachableAt, Expr::value(now))
-            .filter(users::Column::Id.eq(row.user_id))
-            .exec(db)
-            .await?;
+            .filter(users::Column::Id.eq(row.user_id));
+        retry_deadlock(|| mark.clone().exec(db)).await?;
     }
     Ok(changed)
+}
+
+/// Runs a single autocommit statement again when InnoDB rolled it back as a deadlock victim (a record
+/// crossing a claim or a materialization on the delivery indexes). Retrying is safe: the statement is
+/// conditional, and the rollback undid all of it. Without this the message just sent would stay
+/// `sending` until its claim expired, and then go out a second time.
+async fn retry_deadlock<T, F, Fut>(mut statement: F) -> std::result::Result<T, sea_orm::DbErr>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = std::result::Result<T, sea_orm::DbErr>>,
+{
+    const TRIES: u64 = 10;
+    let mut tried = 1;
+    loop {
+        match statement().await {
+            Err(e) if is_deadlock(&e) && tried < TRIES => {
+                tokio::time::sleep(std::time::Duration::from_millis(tried)).await;
+                tried += 1;
+            }
+            other => return other,
+        }
+    }
 }
 
 /// Puts back to pending every row whose claim expired before `now` (its holder died or stalled).
