@@ -254,6 +254,36 @@ storage_test! {
 }
 
 storage_test! {
+    async fn a_claims_sent_rows_are_recorded_at_once_each_with_its_message_id_and_only_under_its_token(t) {
+        let now = t.now();
+        audience(&t.db, now).await;
+        let b = started(&t.db, now).await;
+        materialize_all(&t.db, b.id, 1000, now).await;
+        let ttl = std::time::Duration::from_secs(30);
+        let mine = deliveries::claim(&t.db, b.id, 5, "a", now, ttl).await.unwrap();
+        let theirs = deliveries::claim(&t.db, b.id, 2, "b", now, ttl).await.unwrap();
+        assert_eq!((mine.len(), theirs.len()), (5, 2));
+        // Another claim's row under this claim's token is not this claim's to record.
+        let forged = deliveries::Claimed { claimed_by: mine[0].claimed_by.clone(), ..theirs[0].clone() };
+        let sent: Vec<(&deliveries::Claimed, i64)> =
+            mine.iter().zip(100..).chain([(&forged, 999)]).collect();
+        assert_eq!(deliveries::record_sent(&t.db, &sent, now).await.unwrap(), 5);
+        // Recording again changes nothing: the rows are no longer being sent.
+        assert_eq!(deliveries::record_sent(&t.db, &sent, now).await.unwrap(), 0);
+        let all = rows(&t.db, b.id).await;
+        for (row, message_id) in mine.iter().zip(100..) {
+            let stored = all.iter().find(|r| r.id == row.id).unwrap();
+            assert_eq!(stored.state, DeliveryState::Sent);
+            assert_eq!(stored.telegram_message_id, Some(message_id));
+            assert_eq!((stored.attempts, stored.claimed_by.as_deref()), (1, None));
+        }
+        let other = all.iter().find(|r| r.id == theirs[0].id).unwrap();
+        assert_eq!((other.state.clone(), other.telegram_message_id), (DeliveryState::Sending, None));
+        assert!(deliveries::record(&t.db, &theirs[0], &Outcome::Sent { message_id: 7 }, now).await.unwrap());
+    }
+}
+
+storage_test! {
     async fn a_finished_broadcast_completes_once(t) {
         let now = t.now();
         audience(&t.db, now).await;

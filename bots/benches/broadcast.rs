@@ -5,8 +5,9 @@
 //!    as `Engine::materialize_once` does. Seconds and peak RSS.
 //! 2. **Unpaced**: a 100,000-recipient broadcast (× `BENCH_SCALE`) sent by the real `Engine` (pacing off,
 //!    Redis as the store) through the client bot's `TelegramSender` over HTTP to the Bot API simulator,
-//!    for 8, 16 and 32 workers; the best is reported. Timed from the engine's start (it materializes as
-//!    it sends) until the broadcast is `completed`; messages/s = sent / seconds. The simulator runs in
+//!    for 2, 4 and 8 workers, each claiming and sending 32 rows at once; the best is reported. Timed from
+//!    the engine's start (it materializes as it sends) until the broadcast is `completed`; messages/s =
+//!    sent / seconds. The simulator runs in
 //!    this process: its CPU and its memory (every chat's transcript) count against the engine.
 //!
 //! Isolation: each timed phase runs in a child process of this binary (the same executable, selected by
@@ -16,7 +17,8 @@
 //! earlier phase's freed but still mapped heap.
 //!
 //! Environment: `BENCH_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`), `BENCH_REDIS_URL`
-//! (default `redis://127.0.0.1:6379`), `BENCH_SCALE` (default 1.0), `BENCH_WORKERS` (e.g. `16,32`).
+//! (default `redis://127.0.0.1:6379`), `BENCH_SCALE` (default 1.0), `BENCH_WORKERS` (e.g. `16,32`),
+//! `BENCH_BATCH` (rows per claim, default 32).
 
 use std::process::Command;
 use std::sync::Arc;
@@ -38,7 +40,9 @@ use serde_json::{Value, json};
 
 const CLIENT: &str = "8200001:bench-broadcast";
 const PHASE: &str = "DVORIK_BENCH_BROADCAST_PHASE";
-const WORKERS: [usize; 3] = [8, 16, 32];
+const WORKERS: [usize; 3] = [2, 4, 8];
+/// Rows a worker claims and sends at once (`EngineConfig::unpaced_batch`; `BENCH_BATCH`).
+const BATCH: usize = 32;
 const CHUNK: u64 = 1000;
 const FIRST_TELEGRAM_ID: i64 = 100_000_000;
 /// Users per `INSERT … SELECT` of the load (from MariaDB's sequence engine, `seq_A_to_B`).
@@ -48,6 +52,12 @@ const TZ: chrono_tz::Tz = chrono_tz::Asia::Vladivostok;
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
+}
+
+fn batch() -> usize {
+    env("BENCH_BATCH")
+        .and_then(|b| b.parse().ok())
+        .unwrap_or(BATCH)
 }
 
 #[tokio::main]
@@ -145,6 +155,7 @@ async fn parent() -> anyhow::Result<()> {
             "workers": best["workers"],
             "workers_tried": workers,
             "chunk": CHUNK,
+            "unpaced_batch": batch(),
             "idle_poll_ms": IDLE_POLL.as_millis() as u64,
             "kv": "redis",
             "sender": "TelegramSender (teloxide) over HTTP",
@@ -355,6 +366,7 @@ async fn unpaced_phase() -> anyhow::Result<Value> {
         pacing: false,
         workers,
         idle_poll: IDLE_POLL,
+        unpaced_batch: batch(),
         ..EngineConfig::default()
     };
     let sender = Arc::new(TelegramSender::new(&sim.api_url(), CLIENT)?);

@@ -3,7 +3,8 @@
 //! language, with its buttons; the unsubscribed, blocked and unreachable get nothing; a 429 holds all
 //! sending until its deadline; "blocked by the user" marks the user unreachable and is never retried;
 //! other errors are retried with backoff and then fail with the reason; a photo is uploaded once and
-//! then sent by `file_id`; a paused broadcast sends nothing until resumed. No Bot API violations.
+//! then sent by `file_id`; a paused broadcast sends nothing until resumed; unpaced, a claim's rows go
+//! out at once and each answer is recorded against its own row. No Bot API violations.
 
 #[path = "../../tests/common/mod.rs"]
 mod common;
@@ -187,6 +188,43 @@ storage_test! {
         }
         let p = broadcasts::progress::progress(&s.core.db, id, dvorik::clock::now(), 1800).await.unwrap();
         assert_eq!((p.total, p.sent, p.pending, p.failed), (12, 12, 0, 0));
+        finish(s, engine).await;
+    }
+}
+
+storage_test! {
+    async fn unpaced_claims_go_out_at_once_and_every_answer_in_them_is_recorded(t) {
+        let s = setup(&t, 40).await;
+        let (blocker, _) = s.reachable[7];
+        s.sim.add_fault(Fault::new(FaultKind::Blocked).chat(blocker));
+        // Message ids count per chat: a few words from each customer make every chat's next id differ,
+        // so a message id recorded against the wrong row shows.
+        for (k, (chat, _)) in s.reachable.iter().enumerate() {
+            for _ in 0..k % 7 {
+                s.sim.send_text(CLIENT, &SimUser::new(*chat, "U"), "hi").unwrap();
+            }
+        }
+        let id = start_broadcast(&s, input(1800, bilingual())).await;
+        let config = EngineConfig { pacing: false, unpaced_batch: 16, ..fast() };
+        let engine = engine(&s, Clock::system(), config);
+        wait_for_state(&s, id, BroadcastState::Completed, None).await;
+        for (chat, _) in &s.reachable {
+            let want = usize::from(*chat != blocker);
+            assert_eq!(bot_messages(&s, *chat).len(), want, "chat {chat}");
+            let row = delivery(&s, id, *chat).await;
+            if *chat == blocker {
+                assert_eq!((row.state, row.error.as_deref()), (DeliveryState::Skipped, Some("blocked_by_user")));
+            } else {
+                assert_eq!((row.state, row.attempts), (DeliveryState::Sent, 1));
+                let sent = bot_messages(&s, *chat)[0].message_id;
+                assert_eq!(row.telegram_message_id, sent, "chat {chat}: another chat's message id");
+            }
+        }
+        for chat in &s.excluded {
+            assert!(bot_messages(&s, *chat).is_empty(), "chat {chat} got the broadcast");
+        }
+        let p = broadcasts::progress::progress(&s.core.db, id, dvorik::clock::now(), 1800).await.unwrap();
+        assert_eq!((p.total, p.sent, p.skipped, p.pending), (40, 39, 1, 0));
         finish(s, engine).await;
     }
 }

@@ -1,5 +1,5 @@
 //! The delivery rows of broadcasts: created chunk by chunk from the audience, claimed by the workers of
-//! any instance, and recorded one by one as Telegram answers. Every step is a single conditional
+//! any instance, and recorded as Telegram answers ([`super::record`]). Every step is a single conditional
 //! statement (or a short transaction) checked by rows affected, so several instances and a crash at any
 //! point leave every row in exactly one state:
 //!
@@ -24,6 +24,8 @@ use crate::entity::broadcasts::{self, BroadcastState, Entity as Broadcasts};
 use crate::entity::users::{self, Entity as Users};
 use crate::error::Result;
 use crate::services::segments::{Audience, SegmentFilter};
+
+pub use super::record::{Outcome, record, record_sent};
 
 /// The running broadcasts, oldest first.
 pub async fn running(db: &impl ConnectionTrait) -> Result<Vec<broadcasts::Model>> {
@@ -266,7 +268,7 @@ async fn claim_skip_locked<C: ConnectionTrait + TransactionTrait>(
     Ok(ids)
 }
 
-fn is_deadlock(err: &sea_orm::DbErr) -> bool {
+pub(super) fn is_deadlock(err: &sea_orm::DbErr) -> bool {
     let text = err.to_string();
     text.contains("1213") || text.contains("40001") || text.contains("Deadlock")
 }
@@ -295,123 +297,6 @@ async fn claimed_rows(
         .into_model::<Claimed>()
         .all(db)
         .await?)
-}
-
-/// The final or next state of a claimed row.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    Sent {
-        message_id: i64,
-    },
-    /// Not sent and never retried; `unreachable` also marks the user so later audiences leave them out.
-    Skipped {
-        reason: String,
-        unreachable: bool,
-    },
-    /// Back to pending, retried at `at` (`count_attempt`: whether this try counts towards the limit).
-    Retry {
-        reason: Option<String>,
-        at: DateTime<Utc>,
-        count_attempt: bool,
-    },
-    Failed {
-        reason: String,
-    },
-}
-
-/// Records what happened to a claimed row. `false` when the claim was no longer this one (it expired and
-/// another worker took the row back), so nothing was changed.
-pub async fn record(
-    db: &impl ConnectionTrait,
-    row: &Claimed,
-    outcome: &Outcome,
-    now: DateTime<Utc>,
-) -> Result<bool> {
-    let mut update = Deliveries::update_many()
-        .col_expr(
-            deliveries::Column::ClaimedBy,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(deliveries::Column::UpdatedAt, Expr::value(now));
-    let (state, error) = match outcome {
-        Outcome::Sent { message_id } => {
-            update = update
-                .col_expr(deliveries::Column::SentAt, Expr::value(now))
-                .col_expr(
-                    deliveries::Column::TelegramMessageId,
-                    Expr::value(*message_id),
-                )
-                .col_expr(deliveries::Column::Attempts, Expr::value(row.attempts + 1));
-            (DeliveryState::Sent, None)
-        }
-        Outcome::Skipped { reason, .. } => (DeliveryState::Skipped, Some(reason.clone())),
-        Outcome::Retry {
-            reason,
-            at,
-            count_attempt,
-        } => {
-            update = update
-                .col_expr(deliveries::Column::NextAttemptAt, Expr::value(*at))
-                .col_expr(
-                    deliveries::Column::Attempts,
-                    Expr::value(row.attempts + i32::from(*count_attempt)),
-                );
-            (DeliveryState::Pending, reason.clone())
-        }
-        Outcome::Failed { reason } => {
-            update = update.col_expr(deliveries::Column::Attempts, Expr::value(row.attempts + 1));
-            (DeliveryState::Failed, Some(reason.clone()))
-        }
-    };
-    let error = error.map(|e| e.chars().take(500).collect::<String>());
-    let update = update
-        .col_expr(deliveries::Column::State, Expr::value(state.to_value()))
-        .col_expr(deliveries::Column::Error, Expr::value(error))
-        .filter(deliveries::Column::Id.eq(row.id))
-        .filter(deliveries::Column::State.eq(DeliveryState::Sending))
-        .filter(deliveries::Column::ClaimedBy.eq(row.claimed_by.as_str()));
-    let changed = retry_deadlock(|| update.clone().exec(db))
-        .await?
-        .rows_affected
-        > 0;
-    if changed
-        && let Outcome::Skipped {
-            unreachable: true, ..
-        } = outcome
-    {
-        let mark = Users::update_many()
-            .col_expr(users::Column::Unreachable, Expr::value(true))
-            .col_expr(users::Column::UnreachableAt, Expr::value(now))
-            .filter(users::Column::Id.eq(row.user_id));
-        retry_deadlock(|| mark.clone().exec(db)).await?;
-    }
-    Ok(changed)
-}
-
-/// Runs a single autocommit statement again when InnoDB rolled it back as a deadlock victim (a record
-/// crossing a claim or a materialization on the delivery indexes). Retrying is safe: the statement is
-/// conditional, and the rollback undid all of it. Without this the message just sent would stay
-/// `sending` until its claim expired, and then go out a second time.
-async fn retry_deadlock<T, F, Fut>(mut statement: F) -> std::result::Result<T, sea_orm::DbErr>
-where
-    F: FnMut() -> Fut,
-    Fut: std::future::Future<Output = std::result::Result<T, sea_orm::DbErr>>,
-{
-    const TRIES: u64 = 10;
-    let mut tried = 1;
-    loop {
-        match statement().await {
-            Err(e) if is_deadlock(&e) && tried < TRIES => {
-                tokio::time::sleep(std::time::Duration::from_millis(tried)).await;
-                tried += 1;
-            }
-            other => return other,
-        }
-    }
 }
 
 /// Puts back to pending every row whose claim expired before `now` (its holder died or stalled).

@@ -2,7 +2,8 @@
 //! broadcast into delivery rows chunk by chunk, and `workers` senders that each take one admission from
 //! the global [`Pacer`], claim one due row, send it through the [`BroadcastSender`] and record the
 //! answer before taking the next. So at most `workers` messages per instance are in flight at any moment,
-//! which bounds what a crash (even `kill -9`) can send twice.
+//! which bounds what a crash (even `kill -9`) can send twice. Unpaced (benchmarks), a worker claims
+//! `unpaced_batch` rows, sends them at once and records their answers in one statement.
 //!
 //! Telegram's answers: 429 pauses every instance's sending until `retry_after` (the row goes back to
 //! pending, the try not counted); "blocked", "deactivated", "chat not found" skip the row and mark the
@@ -18,10 +19,10 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::{Mutex, watch};
 use tokio::task::JoinSet;
 
-use super::deliveries::{self, Claimed, Materialized, Outcome};
+use super::deliveries::{self, Materialized};
 use super::pacer::{Admission, MAX_PER_MINUTE, Pacer};
 use super::plan::Plan;
-use super::sender::{BroadcastSender, MediaSource, SendFailure};
+use super::sender::{BroadcastSender, MediaSource};
 use crate::clock::Clock;
 use crate::entity::broadcasts;
 use crate::error::Result;
@@ -47,6 +48,9 @@ pub struct EngineConfig {
     pub chunk: u64,
     /// `false` sends as fast as Telegram answers, bypassing the pacer: for benchmarks only.
     pub pacing: bool,
+    /// Unpaced only: rows a worker claims and sends at once (their answers are recorded in one
+    /// statement), so a crash may send up to `workers × unpaced_batch` twice.
+    pub unpaced_batch: usize,
 }
 
 impl EngineConfig {
@@ -71,6 +75,7 @@ impl Default for EngineConfig {
             max_attempts: 5,
             chunk: 1000,
             pacing: true,
+            unpaced_batch: 32,
         }
     }
 }
@@ -86,12 +91,12 @@ pub struct Engine {
     pub config: EngineConfig,
     pub metrics: Metrics,
     /// The shared 429 pause (and the window of broadcasts without their own).
-    pacer: Pacer,
+    pub(super) pacer: Pacer,
     core: crate::app::Core,
     pacers: Arc<Mutex<HashMap<i64, Pacer>>>,
     /// Identifies this instance's claims (`claimed_by`).
     holder: String,
-    plans: Arc<Mutex<HashMap<i64, Arc<Plan>>>>,
+    pub(super) plans: Arc<Mutex<HashMap<i64, Arc<Plan>>>>,
 }
 
 /// What one look at a broadcast did.
@@ -280,7 +285,7 @@ impl Engine {
             if let Some(wait) = self.pacer_pause().await {
                 return Ok(Step::Wait(wait));
             }
-            16
+            self.config.unpaced_batch.max(1) as u64
         };
         let claimed = deliveries::claim(
             &self.db,
@@ -294,9 +299,7 @@ impl Engine {
         if claimed.is_empty() {
             return Ok(Step::Idle);
         }
-        for row in claimed {
-            self.deliver(b, plan, &row).await?;
-        }
+        self.deliver_claim(b, plan, &claimed).await?;
         Ok(Step::Sent)
     }
 
@@ -329,93 +332,5 @@ impl Engine {
         let plan = Arc::new(Plan::new(b, settings.default_language)?);
         plans.insert(b.id, plan.clone());
         Ok(plan)
-    }
-
-    async fn deliver(&self, b: &broadcasts::Model, plan: &Plan, row: &Claimed) -> Result<()> {
-        let now = self.clock.now();
-        let skip = if row.blocked {
-            Some("blocked")
-        } else if !row.subscribed {
-            Some("unsubscribed")
-        } else if row.unreachable {
-            Some("unreachable")
-        } else {
-            None
-        };
-        if let Some(reason) = skip {
-            let outcome = Outcome::Skipped {
-                reason: reason.into(),
-                unreachable: false,
-            };
-            deliveries::record(&self.db, row, &outcome, now).await?;
-            self.metrics.message_sent("broadcast", "skipped");
-            return Ok(());
-        }
-        let message = plan.message_for(row.telegram_id, &row.language);
-        let answer = self.sender.send(&message).await;
-        let now = self.clock.now();
-        let (outcome, result) = match answer {
-            Ok(sent) => {
-                if let Some(file_id) = &sent.file_id
-                    && plan.wants_file_id()
-                    && deliveries::keep_file_id(&self.db, b.id, file_id).await?
-                {
-                    self.plans.lock().await.remove(&b.id);
-                }
-                (
-                    Outcome::Sent {
-                        message_id: sent.message_id,
-                    },
-                    "sent",
-                )
-            }
-            Err(SendFailure::RetryAfter(wait)) => {
-                if let Err(e) = self.pacer.pause_for(wait).await {
-                    tracing::warn!(error = %e, "cannot share the 429 pause; waiting here");
-                    self.clock.sleep(wait).await;
-                }
-                let at = now + chrono::Duration::from_std(wait).unwrap_or_default();
-                (
-                    Outcome::Retry {
-                        reason: Some("rate_limited".into()),
-                        at,
-                        count_attempt: false,
-                    },
-                    "rate_limited",
-                )
-            }
-            Err(SendFailure::Unreachable(reason)) => (
-                Outcome::Skipped {
-                    reason,
-                    unreachable: true,
-                },
-                "unreachable",
-            ),
-            Err(SendFailure::Other(reason)) => {
-                if row.attempts + 1 >= self.config.max_attempts {
-                    (Outcome::Failed { reason }, "failed")
-                } else {
-                    // 2, 4, 8, … seconds.
-                    let backoff =
-                        chrono::Duration::seconds(2_i64.pow(row.attempts.clamp(0, 10) as u32 + 1));
-                    (
-                        Outcome::Retry {
-                            reason: Some(reason),
-                            at: now + backoff,
-                            count_attempt: true,
-                        },
-                        "retry",
-                    )
-                }
-            }
-        };
-        if !deliveries::record(&self.db, row, &outcome, now).await? {
-            tracing::warn!(
-                delivery_id = row.id,
-                "the claim expired before the answer was recorded"
-            );
-        }
-        self.metrics.message_sent("broadcast", result);
-        Ok(())
     }
 }
