@@ -20,6 +20,9 @@
 //! (default `redis://127.0.0.1:6379`), `BENCH_SCALE` (default 1.0), `BENCH_WORKERS` (e.g. `16,32`),
 //! `BENCH_BATCH` (rows per claim, default 32).
 
+#[path = "../../benches/api/cpu.rs"]
+mod cpu;
+
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -101,6 +104,13 @@ async fn parent() -> anyhow::Result<()> {
         version.rsplit_once('.').map_or(version, |v| v.0)
     );
     println!("broadcast bench: MariaDB {version}, BENCH_SCALE={scale}");
+    // Other work on the machine shares its 2 cores: the report says how busy it was.
+    let load_average = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
+    let load_average = load_average
+        .split(' ')
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
 
     let random = uuid::Uuid::new_v4().simple().to_string();
     let names = [0, 1].map(|k| format!("bench_broadcast_{}_{k}", &random[..12]));
@@ -135,6 +145,7 @@ async fn parent() -> anyhow::Result<()> {
     metrics.insert("unpaced_peak_rss_mb".into(), best["peak_rss_mb"].clone());
     metrics.insert("unpaced_s".into(), best["seconds"].clone());
     metrics.insert("unpaced_cpu_s".into(), best["cpu_s"].clone());
+    metrics.insert("unpaced_db_cpu_s".into(), best["db_cpu_s"].clone());
     metrics.insert("unpaced_duplicates".into(), best["duplicates"].clone());
     for run in &unpaced {
         let w = &run["workers"];
@@ -161,6 +172,7 @@ async fn parent() -> anyhow::Result<()> {
             "sender": "TelegramSender (teloxide) over HTTP",
             "simulator": "in-process (its CPU and memory count against the engine)",
             "peak_rss": "VmHWM of a child process per phase, reset by clear_refs before timing",
+            "load_average_at_start": load_average,
         },
         "metrics": metrics,
         "goal": {
@@ -372,7 +384,7 @@ async fn unpaced_phase() -> anyhow::Result<Value> {
     let sender = Arc::new(TelegramSender::new(&sim.api_url(), CLIENT)?);
     let engine = Engine::new(&core, Clock::system(), sender, config, Default::default());
     reset_peak_rss()?;
-    let cpu = cpu_seconds()?;
+    let (cpu, db_cpu) = (cpu_seconds()?, database_cpu_seconds());
     let started = Instant::now();
     let running = engine.start();
     let deadline = Duration::from_secs(1800);
@@ -385,6 +397,7 @@ async fn unpaced_phase() -> anyhow::Result<Value> {
     }
     let seconds = started.elapsed().as_secs_f64();
     let (cpu, peak) = (cpu_seconds()? - cpu, peak_rss_mb()?);
+    let db_cpu = database_cpu_seconds() - db_cpu;
     running.stop().await;
     let p = broadcasts::progress::progress(&db, id, dvorik::clock::now(), 1800).await?;
     let counters = sim.counters();
@@ -400,7 +413,7 @@ async fn unpaced_phase() -> anyhow::Result<Value> {
     Ok(json!({
         "workers": workers, "sent": p.sent, "seconds": round(seconds),
         "per_second": round(p.sent as f64 / seconds), "peak_rss_mb": round(peak), "cpu_s": round(cpu),
-        "duplicates": duplicates,
+        "db_cpu_s": round(db_cpu), "duplicates": duplicates,
     }))
 }
 
@@ -422,13 +435,14 @@ fn peak_rss_mb() -> anyhow::Result<f64> {
 
 /// User plus system CPU seconds of this process so far.
 fn cpu_seconds() -> anyhow::Result<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat")?;
-    // Fields after the command name (which may hold spaces) start at the last ')'.
-    let fields: Vec<&str> = stat[stat.rfind(')').context("stat")? + 2..]
-        .split(' ')
-        .collect();
-    let ticks: f64 = fields[11].parse::<f64>()? + fields[12].parse::<f64>()?;
-    Ok(ticks / 100.0)
+    cpu::seconds(None).context("no /proc/self/stat")
+}
+
+/// CPU seconds of the local MariaDB server so far (0 when it runs elsewhere).
+fn database_cpu_seconds() -> f64 {
+    cpu::database_pid()
+        .and_then(|pid| cpu::seconds(Some(pid)))
+        .unwrap_or(0.0)
 }
 
 fn round(x: f64) -> f64 {
