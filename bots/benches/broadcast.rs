@@ -18,7 +18,8 @@
 //!
 //! Environment: `BENCH_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`), `BENCH_REDIS_URL`
 //! (default `redis://127.0.0.1:6379`), `BENCH_SCALE` (default 1.0), `BENCH_WORKERS` (e.g. `16,32`),
-//! `BENCH_BATCH` (rows per claim, default 32).
+//! `BENCH_BATCH` (rows per claim, default 32), `BENCH_CHUNK` (rows per materialization step, default the
+//! engine's 1000).
 
 #[path = "../../benches/api/cpu.rs"]
 mod cpu;
@@ -46,7 +47,6 @@ const PHASE: &str = "DVORIK_BENCH_BROADCAST_PHASE";
 const WORKERS: [usize; 3] = [2, 4, 8];
 /// Rows a worker claims and sends at once (`EngineConfig::unpaced_batch`; `BENCH_BATCH`).
 const BATCH: usize = 32;
-const CHUNK: u64 = 1000;
 const FIRST_TELEGRAM_ID: i64 = 100_000_000;
 /// Users per `INSERT … SELECT` of the load (from MariaDB's sequence engine, `seq_A_to_B`).
 const LOAD_ROWS: i64 = 100_000;
@@ -55,6 +55,13 @@ const TZ: chrono_tz::Tz = chrono_tz::Asia::Vladivostok;
 
 fn env(name: &str) -> Option<String> {
     std::env::var(name).ok()
+}
+
+/// Audience rows per materialization step (`EngineConfig::chunk`; `BENCH_CHUNK`).
+fn chunk() -> u64 {
+    env("BENCH_CHUNK")
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(EngineConfig::default().chunk)
 }
 
 fn batch() -> usize {
@@ -138,12 +145,20 @@ async fn parent() -> anyhow::Result<()> {
         materialize["peak_rss_mb"].clone(),
     );
     metrics.insert(
+        "materialize_db_cpu_s".into(),
+        materialize["db_cpu_s"].clone(),
+    );
+    metrics.insert(
         "materialize_rows_per_second".into(),
         materialize["per_second"].clone(),
     );
     metrics.insert("unpaced_per_second".into(), best["per_second"].clone());
     metrics.insert("unpaced_peak_rss_mb".into(), best["peak_rss_mb"].clone());
     metrics.insert("unpaced_s".into(), best["seconds"].clone());
+    metrics.insert(
+        "unpaced_rss_at_start_mb".into(),
+        best["rss_at_start_mb"].clone(),
+    );
     metrics.insert("unpaced_cpu_s".into(), best["cpu_s"].clone());
     metrics.insert("unpaced_db_cpu_s".into(), best["db_cpu_s"].clone());
     metrics.insert("unpaced_duplicates".into(), best["duplicates"].clone());
@@ -165,7 +180,7 @@ async fn parent() -> anyhow::Result<()> {
             "scale": scale,
             "workers": best["workers"],
             "workers_tried": workers,
-            "chunk": CHUNK,
+            "chunk": chunk(),
             "unpaced_batch": batch(),
             "idle_poll_ms": IDLE_POLL.as_millis() as u64,
             "kv": "redis",
@@ -327,7 +342,7 @@ async fn materialize_phase() -> anyhow::Result<Value> {
     let now = dvorik::clock::now();
     let (mut steps, mut total) = (0u64, 0u64);
     reset_peak_rss()?;
-    let cpu = cpu_seconds()?;
+    let (cpu, db_cpu) = (cpu_seconds()?, database_cpu_seconds());
     let started = Instant::now();
     loop {
         let b = Broadcasts::find_by_id(id)
@@ -336,7 +351,7 @@ async fn materialize_phase() -> anyhow::Result<Value> {
             .context("no broadcast")?;
         let audience = deliveries::audience(&db, &b, TZ).await?;
         steps += 1;
-        match deliveries::materialize_chunk(&db, &b, audience, CHUNK, now).await? {
+        match deliveries::materialize_chunk(&db, &b, audience, chunk(), now).await? {
             Materialized::Chunk(n) => total += n,
             Materialized::Done(n) => {
                 total += n;
@@ -347,13 +362,14 @@ async fn materialize_phase() -> anyhow::Result<Value> {
     }
     let seconds = started.elapsed().as_secs_f64();
     let (cpu, peak) = (cpu_seconds()? - cpu, peak_rss_mb()?);
+    let db_cpu = database_cpu_seconds() - db_cpu;
     ensure!(
         total == rows as u64,
         "{total} delivery rows for {rows} users"
     );
     Ok(json!({
         "rows": total, "steps": steps, "seconds": round(seconds), "per_second": round(total as f64 / seconds),
-        "peak_rss_mb": round(peak), "cpu_s": round(cpu),
+        "peak_rss_mb": round(peak), "cpu_s": round(cpu), "db_cpu_s": round(db_cpu),
     }))
 }
 
@@ -379,11 +395,14 @@ async fn unpaced_phase() -> anyhow::Result<Value> {
         workers,
         idle_poll: IDLE_POLL,
         unpaced_batch: batch(),
+        chunk: chunk(),
         ..EngineConfig::default()
     };
     let sender = Arc::new(TelegramSender::new(&sim.api_url(), CLIENT)?);
     let engine = Engine::new(&core, Clock::system(), sender, config, Default::default());
     reset_peak_rss()?;
+    // The simulator's 100,000 chats, set up before timing, are part of this baseline.
+    let baseline = rss_mb()?;
     let (cpu, db_cpu) = (cpu_seconds()?, database_cpu_seconds());
     let started = Instant::now();
     let running = engine.start();
@@ -413,7 +432,7 @@ async fn unpaced_phase() -> anyhow::Result<Value> {
     Ok(json!({
         "workers": workers, "sent": p.sent, "seconds": round(seconds),
         "per_second": round(p.sent as f64 / seconds), "peak_rss_mb": round(peak), "cpu_s": round(cpu),
-        "db_cpu_s": round(db_cpu), "duplicates": duplicates,
+        "db_cpu_s": round(db_cpu), "duplicates": duplicates, "rss_at_start_mb": round(baseline),
     }))
 }
 
@@ -424,12 +443,25 @@ fn reset_peak_rss() -> anyhow::Result<()> {
 
 /// VmHWM of this process in MB.
 fn peak_rss_mb() -> anyhow::Result<f64> {
+    status_mb("VmHWM:")
+}
+
+/// VmRSS of this process in MB: what the peak of a phase started from.
+fn rss_mb() -> anyhow::Result<f64> {
+    status_mb("VmRSS:")
+}
+
+fn status_mb(field: &str) -> anyhow::Result<f64> {
     let status = std::fs::read_to_string("/proc/self/status")?;
     let line = status
         .lines()
-        .find(|l| l.starts_with("VmHWM:"))
-        .context("no VmHWM")?;
-    let kb: f64 = line.split_whitespace().nth(1).context("VmHWM")?.parse()?;
+        .find(|l| l.starts_with(field))
+        .with_context(|| format!("no {field}"))?;
+    let kb: f64 = line
+        .split_whitespace()
+        .nth(1)
+        .context(field.to_string())?
+        .parse()?;
     Ok(kb / 1024.0)
 }
 
