@@ -206,19 +206,18 @@ async fn drive(
         let user = SimUser::new(first_id + i as i64, format!("User{i}")).language("ru");
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(STEPS.len());
+            // The answer to a step is the first bot message after the answer to the one before (the
+            // chat is new and each step waits), so no copy of the transcript is needed to find it.
+            let mut after = 0;
             for step in STEPS {
-                let after = sim
-                    .transcript(token, user.id)
-                    .iter()
-                    .filter_map(|e| e.message_id)
-                    .max()
-                    .unwrap_or(0);
                 let sent = Instant::now();
                 sim.send_text(token, &user, step).expect("inject");
-                sim.next_bot_message(token, user.id, after, Duration::from_secs(120))
+                let answer = sim
+                    .next_bot_message(token, user.id, after, Duration::from_secs(120))
                     .await
                     .unwrap_or_else(|| panic!("user {} got no answer to {step}", user.id));
                 latencies.push(sent.elapsed().as_secs_f64() * 1e3);
+                after = answer.message_id.unwrap_or(after);
             }
             drop(permit);
             latencies
@@ -283,10 +282,11 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000)
         .min(users);
+    // Production's pool unless told otherwise (`DVORIK_DB_MAX_CONNECTIONS` defaults to 10).
     let pool: u32 = std::env::var("BENCH_DB_POOL")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(32);
+        .unwrap_or(10);
     let server = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
     let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
@@ -375,7 +375,7 @@ async fn main() -> anyhow::Result<()> {
 
 /// Whether the bots keep production's message limits (`BENCH_THROTTLE=off`: no limits).
 fn throttled() -> bool {
-    std::env::var("BENCH_THROTTLE").map_or(true, |v| v != "off")
+    std::env::var("BENCH_THROTTLE").as_deref() != Ok("off")
 }
 
 fn round(x: f64) -> f64 {

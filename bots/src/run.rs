@@ -302,3 +302,17 @@ async fn set_commands(bot: &TgBot, menu: &[(&str, &str)]) -> anyhow::Result<()> 
 pub type NoError = Infallible;
 /// Sends updates into a webhook-mode dispatcher.
 pub type UpdateSender = mpsc::UnboundedSender<Result<Update, NoError>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_keep_telegrams_per_chat_limits_but_not_the_bulk_cap() {
+        let limits = BotsOptions::new("http://127.0.0.1:1", "1:a", "2:b").limits;
+        assert_eq!(limits.messages_per_sec_chat, 1);
+        assert_eq!(limits.messages_per_min_chat, 20);
+        assert_eq!(limits.messages_per_min_channel_or_supergroup, 10);
+        assert!(limits.messages_per_sec_overall > Limits::default().messages_per_sec_overall);
+    }
+}
