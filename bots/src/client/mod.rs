@@ -181,6 +181,10 @@ pub fn handler_tree() -> UpdateHandler<HandlerError> {
         .branch(callbacks)
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "dptree hands each dependency as a parameter of its own"
+)]
 async fn on_command(
     bot: TgBot,
     core: Core,
@@ -216,6 +220,10 @@ async fn on_command(
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "dptree hands each dependency as a parameter of its own"
+)]
 async fn on_menu(
     bot: TgBot,
     core: Core,
