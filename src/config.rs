@@ -86,8 +86,9 @@ pub struct TelegramConfig {
     /// `DVORIK_WEBHOOK_SECRET`: 1–256 of `A-Z a-z 0-9 _ -`, checked in every webhook request's
     /// `X-Telegram-Bot-Api-Secret-Token` header (required with `DVORIK_WEBHOOK_URL`).
     pub webhook_secret: Option<Secret<String>>,
-    /// `DVORIK_BOT_THROTTLE`: `on` (default) keeps Telegram's per-chat and overall message limits on
-    /// the client side; `off` sends at once (local simulator, benchmarks).
+    /// `DVORIK_BOT_THROTTLE`: `on` (default) keeps Telegram's per-chat message limits on the bots'
+    /// replies, client side (the bots' `run::transactional_limits`); `off` sends at once (local
+    /// simulator).
     pub throttle: bool,
     /// `DVORIK_SIM_ADDR`: where the built-in simulator listens when no tokens are set.
     pub sim_addr: SocketAddr,

@@ -5,9 +5,11 @@
 //! before its next message; `BENCH_CONCURRENCY` users (default 1,000) talk at once.
 //!
 //! Measured: updates per second, and the time from injecting an update to the bot's answer (p50, p99).
-//! The ceiling is the same load against a trivial teloxide echo bot on the same simulator.
-//! Client-side throttling is off (the simulator is not Telegram; Telegram's per-chat limit of about one
-//! message a second would dominate the latency of a three-message conversation).
+//! The ceiling is the same load against a trivial teloxide echo bot on the same simulator, built like the
+//! client bot (`run::make_bot`: the same `Throttle` with the same limits, the same long polling), so the
+//! two differ only by what the handlers do. Both keep the limits production keeps
+//! (`run::transactional_limits`: one message a second per chat), so a conversation of three answers
+//! takes at least two seconds whatever the bot does; `BENCH_THROTTLE=off` measures without limits.
 //! Writes `target/bench/bot_throughput.json`.
 
 use std::sync::Arc;
@@ -18,10 +20,13 @@ use dvorik::app::Core;
 use dvorik::domain::DiscountValue;
 use dvorik::services::audit::Actor;
 use dvorik::services::templates::{self, DiscountKind, TemplateInput};
+use dvorik_bots::common::TgBot;
 use dvorik_bots::run::{self, BotsOptions};
 use dvorik_sim::{SimUser, Simulator};
 use sea_orm::{ConnectionTrait, Database};
+use teloxide::error_handlers::LoggingErrorHandler;
 use teloxide::prelude::*;
+use teloxide::update_listeners::Polling;
 use tokio::sync::Semaphore;
 
 const CLIENT: &str = "8100001:bench-client";
@@ -201,19 +206,18 @@ async fn drive(
         let user = SimUser::new(first_id + i as i64, format!("User{i}")).language("ru");
         tasks.push(tokio::spawn(async move {
             let mut latencies = Vec::with_capacity(STEPS.len());
+            // The answer to a step is the first bot message after the answer to the one before (the
+            // chat is new and each step waits), so no copy of the transcript is needed to find it.
+            let mut after = 0;
             for step in STEPS {
-                let after = sim
-                    .transcript(token, user.id)
-                    .iter()
-                    .filter_map(|e| e.message_id)
-                    .max()
-                    .unwrap_or(0);
                 let sent = Instant::now();
                 sim.send_text(token, &user, step).expect("inject");
-                sim.next_bot_message(token, user.id, after, Duration::from_secs(120))
+                let answer = sim
+                    .next_bot_message(token, user.id, after, Duration::from_secs(120))
                     .await
                     .unwrap_or_else(|| panic!("user {} got no answer to {step}", user.id));
                 latencies.push(sent.elapsed().as_secs_f64() * 1e3);
+                after = answer.message_id.unwrap_or(after);
             }
             drop(permit);
             latencies
@@ -230,18 +234,31 @@ async fn drive(
     }
 }
 
-/// The same load against a bot that only echoes: what the simulator and teloxide can do at most.
-async fn ceiling(sim: &Simulator, users: usize, concurrency: usize) -> anyhow::Result<Run> {
+/// The same load against a bot that only echoes: what the simulator and teloxide can do at most with
+/// the client bot's `options` (limits, poll timeout).
+async fn ceiling(
+    sim: &Simulator,
+    options: &BotsOptions,
+    users: usize,
+    concurrency: usize,
+) -> anyhow::Result<Run> {
     sim.add_bot(ECHO, "bench_echo_bot")?;
-    let bot = Bot::new(ECHO).set_api_url(sim.api_url().parse()?);
-    let handler = Update::filter_message().endpoint(|bot: Bot, msg: Message| async move {
+    let bot = run::make_bot(&sim.api_url(), ECHO, options.limits)?;
+    let handler = Update::filter_message().endpoint(|bot: TgBot, msg: Message| async move {
         bot.send_message(msg.chat.id, msg.text().unwrap_or_default())
             .await?;
         respond(())
     });
+    let listener = Polling::builder(bot.inner().clone())
+        .timeout(options.poll_timeout)
+        .delete_webhook()
+        .await
+        .build();
     let mut dispatcher = Dispatcher::builder(bot, handler).build();
     let shutdown = dispatcher.shutdown_token();
-    let running = tokio::spawn(async move { dispatcher.dispatch().await });
+    let errors = LoggingErrorHandler::with_custom_text("echo: getting updates failed");
+    let running =
+        tokio::spawn(async move { dispatcher.dispatch_with_listener(listener, errors).await });
     let run = drive(sim, ECHO, users, concurrency, 5_000_000).await;
     for _ in 0..100 {
         if shutdown.shutdown().is_ok() {
@@ -265,10 +282,11 @@ async fn main() -> anyhow::Result<()> {
         .and_then(|s| s.parse().ok())
         .unwrap_or(1_000)
         .min(users);
+    // Production's pool unless told otherwise (`DVORIK_DB_MAX_CONNECTIONS` defaults to 10).
     let pool: u32 = std::env::var("BENCH_DB_POOL")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or(32);
+        .unwrap_or(10);
     let server = std::env::var("BENCH_DATABASE_URL")
         .unwrap_or_else(|_| "mysql://root@127.0.0.1:3306".into());
     let name = format!("bench_{}", uuid::Uuid::new_v4().simple());
@@ -311,7 +329,7 @@ async fn main() -> anyhow::Result<()> {
             "concurrent_users": concurrency,
             "db_pool": pool,
             "kv": "in-process",
-            "throttle": "off",
+            "throttle": if throttled() { "production (1 message/s per chat)" } else { "off" },
             "scale": scale,
         },
         "metrics": {
@@ -355,6 +373,11 @@ async fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Whether the bots keep production's message limits (`BENCH_THROTTLE=off`: no limits).
+fn throttled() -> bool {
+    std::env::var("BENCH_THROTTLE").as_deref() != Ok("off")
+}
+
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
 }
@@ -390,9 +413,12 @@ async fn measure(
     let sim = Simulator::start("127.0.0.1:0".parse()?).await?;
     sim.add_bot(CLIENT, "bench_client_bot")?;
     sim.add_bot(STAFF, "bench_staff_bot")?;
-    let mut options = BotsOptions::new(&sim.api_url(), CLIENT, STAFF).unthrottled();
+    let mut options = BotsOptions::new(&sim.api_url(), CLIENT, STAFF);
+    if !throttled() {
+        options = options.unthrottled();
+    }
     options.poll_timeout = Duration::from_secs(1);
-    let bots = run::start(core, options).await?;
+    let bots = run::start(core, options.clone()).await?;
     let (sent_before, status_before) = (sent.snapshot(), server_status(admin).await?);
     let cpu_before = cpu_seconds();
     let measured = drive(&sim, CLIENT, users, concurrency, 1_000_000).await;
@@ -408,7 +434,7 @@ async fn measure(
             .collect(),
         cpu_s: std::array::from_fn(|i| cpu_after[i] - cpu_before[i]),
     };
-    let echo = ceiling(&sim, users, concurrency).await?;
+    let echo = ceiling(&sim, &options, users, concurrency).await?;
     let violations = sim.violations();
     anyhow::ensure!(violations.is_empty(), "Bot API violations: {violations:?}");
     sim.shutdown().await;

@@ -21,7 +21,7 @@ use crate::i18n;
 use crate::update_log::UpdateLog;
 
 /// A bot as the handlers use it: requests go through teloxide's [`Throttle`], which keeps Telegram's
-/// per-chat and overall limits for transactional messages.
+/// per-chat limits for transactional messages (see [`crate::run::transactional_limits`]).
 pub type TgBot = Throttle<Bot>;
 pub type HandlerError = Box<dyn std::error::Error + Send + Sync>;
 pub type HandlerResult = Result<(), HandlerError>;

@@ -16,6 +16,11 @@
 //! - [`update_log`]: the `processed_updates` record, written in batches.
 //! - [`run`]: building the bots, `setMyCommands`, long polling or webhooks; [`webhook`] the routes.
 //! - [`sim_chat`]: the interactive terminal chat of `dvorik sim`.
+//!
+//! The memory allocator of every program built on this crate (the `dvorik` binary, its tests and
+//! benchmarks) is mimalloc: an update's work is mostly small short-lived allocations (JSON, HTTP
+//! buffers, SQL strings) made and freed on different tokio threads, where glibc's malloc spent about a
+//! third of the bots' CPU in the throughput benchmark (`_int_malloc`, `_int_free`, consolidation).
 
 pub mod broadcast_sender;
 pub mod client;
@@ -29,3 +34,6 @@ pub mod staff;
 pub mod storage;
 pub mod update_log;
 pub mod webhook;
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -31,7 +31,7 @@ pub struct BotsOptions {
     pub staff_token: dvorik::secret::Secret<String>,
     /// `Some`: webhooks at `<base>/telegram/<bot>` with this secret; `None`: long polling.
     pub webhook: Option<WebhookOptions>,
-    /// Client-side message limits (teloxide's `Throttle`): Telegram's by default.
+    /// Client-side message limits (teloxide's `Throttle`): [`transactional_limits`] by default.
     pub limits: Limits,
     /// How long one getUpdates call waits for updates.
     pub poll_timeout: Duration,
@@ -55,7 +55,7 @@ impl BotsOptions {
             client_token: dvorik::secret::Secret::new(client_token.to_string()),
             staff_token: dvorik::secret::Secret::new(staff_token.to_string()),
             webhook: None,
-            limits: Limits::default(),
+            limits: transactional_limits(),
             poll_timeout: Duration::from_secs(25),
             metrics: dvorik::http::Metrics::default(),
             codes: Default::default(),
@@ -94,6 +94,23 @@ impl BotsOptions {
         options
     }
 }
+
+/// The limits on the handlers' replies in production: Telegram's per-chat ones (one message a second
+/// in a chat, 20 a minute in a group, 10 in a channel), with no overall cap worth the name. Telegram's
+/// "about 30 a second" is for bulk sends, and bulk sends (broadcasts) do not come through here: they use
+/// a plain bot behind the global pacer (`broadcast_sender`). teloxide's default overall 30 a second
+/// would make every customer wait behind every other once more than 30 talk at once; a 429 from
+/// Telegram still freezes this bot for `retry_after` and retries (Throttle's `retry`).
+pub fn transactional_limits() -> Limits {
+    Limits {
+        messages_per_sec_overall: REPLIES_PER_SEC_OVERALL,
+        ..Limits::default()
+    }
+}
+
+/// Replies a second over all chats that Throttle lets through at most. It is also the length of
+/// Throttle's queue (allocated up front), so it is a bound far above one instance's load, not a limit.
+const REPLIES_PER_SEC_OVERALL: u32 = 10_000;
 
 /// A teloxide bot for `token` at `api_url`, behind `Throttle` with `limits`.
 pub fn make_bot(api_url: &str, token: &str, limits: Limits) -> anyhow::Result<TgBot> {
@@ -285,3 +302,17 @@ async fn set_commands(bot: &TgBot, menu: &[(&str, &str)]) -> anyhow::Result<()> 
 pub type NoError = Infallible;
 /// Sends updates into a webhook-mode dispatcher.
 pub type UpdateSender = mpsc::UnboundedSender<Result<Update, NoError>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn replies_keep_telegrams_per_chat_limits_but_not_the_bulk_cap() {
+        let limits = BotsOptions::new("http://127.0.0.1:1", "1:a", "2:b").limits;
+        assert_eq!(limits.messages_per_sec_chat, 1);
+        assert_eq!(limits.messages_per_min_chat, 20);
+        assert_eq!(limits.messages_per_min_channel_or_supergroup, 10);
+        assert!(limits.messages_per_sec_overall > Limits::default().messages_per_sec_overall);
+    }
+}

@@ -181,6 +181,10 @@ pub fn handler_tree() -> UpdateHandler<HandlerError> {
         .branch(callbacks)
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "dptree hands each dependency as a parameter of its own"
+)]
 async fn on_command(
     bot: TgBot,
     core: Core,
@@ -189,9 +193,11 @@ async fn on_command(
     customer: Customer,
     msg: Message,
     command: Command,
+    state: State,
 ) -> HandlerResult {
-    // A command always leaves an unfinished dialogue step.
-    if dialogue.get().await?.unwrap_or_default() != State::Idle {
+    // A command always leaves an unfinished dialogue step. `state` is what `dialogue::enter` read for
+    // this update (a chat's updates run one at a time): no second read of the store.
+    if state != State::Idle {
         dialogue.exit().await?;
     }
     match command {
@@ -214,6 +220,10 @@ async fn on_command(
     }
 }
 
+#[expect(
+    clippy::too_many_arguments,
+    reason = "dptree hands each dependency as a parameter of its own"
+)]
 async fn on_menu(
     bot: TgBot,
     core: Core,
@@ -222,8 +232,9 @@ async fn on_menu(
     customer: Customer,
     msg: Message,
     action: MenuAction,
+    state: State,
 ) -> HandlerResult {
-    if dialogue.get().await?.unwrap_or_default() != State::Idle {
+    if state != State::Idle {
         dialogue.exit().await?;
     }
     let chat = msg.chat.id;

@@ -131,8 +131,10 @@ async fn on_command(
     staffer: Staffer,
     msg: Message,
     command: Command,
+    state: State,
 ) -> HandlerResult {
-    if dialogue.get().await?.unwrap_or_default() != State::Idle {
+    // `state` is what `dialogue::enter` read for this update: no second read of the store.
+    if state != State::Idle {
         dialogue.exit().await?;
     }
     let chat = msg.chat.id;
