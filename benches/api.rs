@@ -34,10 +34,8 @@ use dvorik::{clock, db};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 const DB_NAME: &str = "bench_api";
-/// Database connections of the served app (`BENCH_POOL`). On two cores 8 beat 16: half of them serve the
-/// list (`db::Held`), and fewer MariaDB threads mean fewer context switches (about 40 % less database
-/// CPU per request measured at BENCH_SCALE=0.1).
-const POOL: u32 = 8;
+/// Database connections of the served app (`BENCH_POOL`).
+const POOL: u32 = 16;
 /// wrk connections for the list (`BENCH_CONNECTIONS`) and for the stats.
 const LIST_CONNECTIONS: u32 = 64;
 const STATS_CONNECTIONS: u32 = 4;
