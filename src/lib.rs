@@ -36,3 +36,9 @@ pub mod secret;
 pub mod services;
 
 pub use error::{Error, Result};
+
+/// mimalloc for every binary built on the core (the service, its tests and benchmarks alike). A list page
+/// allocates a few hundred small strings and buffers and frees them all at once; with glibc's malloc that
+/// was about a fifth of the process's CPU on `GET /users?limit=50`.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

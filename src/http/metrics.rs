@@ -71,11 +71,21 @@ impl Histogram {
     }
 }
 
+/// The requests of one method on one route: counts by status and their latency.
+struct HttpSeries {
+    method: String,
+    statuses: Vec<(u16, u64)>,
+    latency: Histogram,
+}
+
 #[derive(Default)]
 struct Registry {
     /// (metric, rendered labels) → value.
     counters: BTreeMap<(&'static str, String), u64>,
     histograms: BTreeMap<(&'static str, String), Histogram>,
+    /// HTTP requests by route. Kept apart and labelled only when rendered, so that counting a request
+    /// allocates nothing once its route, method and status have been seen.
+    http: BTreeMap<String, Vec<HttpSeries>>,
 }
 
 /// The process's metrics registry.
@@ -86,18 +96,29 @@ impl Metrics {
     /// One HTTP request served.
     pub fn http_request(&self, method: &str, route: &str, status: u16, seconds: f64) {
         let mut registry = self.lock();
-        let status = status.to_string();
-        let counted = labels(&[("method", method), ("route", route), ("status", &status)]);
-        *registry
-            .counters
-            .entry(("dvorik_http_requests_total", counted))
-            .or_default() += 1;
-        let timed = labels(&[("method", method), ("route", route)]);
-        registry
-            .histograms
-            .entry(("dvorik_http_request_duration_seconds", timed))
-            .or_default()
-            .observe(seconds);
+        if !registry.http.contains_key(route) {
+            registry.http.insert(route.to_string(), Vec::new());
+        }
+        let Some(series) = registry.http.get_mut(route) else {
+            return;
+        };
+        let index = match series.iter().position(|s| s.method == method) {
+            Some(index) => index,
+            None => {
+                series.push(HttpSeries {
+                    method: method.to_string(),
+                    statuses: Vec::new(),
+                    latency: Histogram::default(),
+                });
+                series.len() - 1
+            }
+        };
+        let one = &mut series[index];
+        match one.statuses.iter_mut().find(|(s, _)| *s == status) {
+            Some((_, count)) => *count += 1,
+            None => one.statuses.push((status, 1)),
+        }
+        one.latency.observe(seconds);
     }
 
     /// One Telegram update handled by `bot` (`client` or `staff`).
@@ -135,13 +156,30 @@ impl Metrics {
     /// The whole registry in the Prometheus text format (0.0.4).
     pub fn render(&self) -> String {
         let registry = self.lock();
+        let mut counters = registry.counters.clone();
+        let mut histograms = registry.histograms.clone();
+        for (route, series) in &registry.http {
+            for one in series {
+                let method = one.method.as_str();
+                for (status, count) in &one.statuses {
+                    let status = status.to_string();
+                    let pairs = [("method", method), ("route", route), ("status", &status)];
+                    counters.insert(("dvorik_http_requests_total", labels(&pairs)), *count);
+                }
+                let timed = labels(&[("method", method), ("route", route)]);
+                histograms.insert(
+                    ("dvorik_http_request_duration_seconds", timed),
+                    one.latency.clone(),
+                );
+            }
+        }
         let mut out = String::new();
         for (name, kind, help) in FAMILIES {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}");
-            for ((_, labels), value) in registry.counters.iter().filter(|((m, _), _)| *m == name) {
+            for ((_, labels), value) in counters.iter().filter(|((m, _), _)| *m == name) {
                 let _ = writeln!(out, "{name}{{{labels}}} {value}");
             }
-            for ((_, labels), h) in registry.histograms.iter().filter(|((m, _), _)| *m == name) {
+            for ((_, labels), h) in histograms.iter().filter(|((m, _), _)| *m == name) {
                 let sep = if labels.is_empty() { "" } else { "," };
                 for (count, bound) in h.buckets.iter().zip(BUCKETS) {
                     let _ = writeln!(out, "{name}_bucket{{{labels}{sep}le=\"{bound}\"}} {count}");
@@ -179,16 +217,13 @@ fn labels(pairs: &[(&str, &str)]) -> String {
 /// raw path, so ids do not explode the label set); requests that match no route count as `unmatched`.
 pub async fn track(State(metrics): State<Metrics>, request: Request, next: Next) -> Response {
     let started = Instant::now();
-    let method = request.method().to_string();
-    let route = request
-        .extensions()
-        .get::<MatchedPath>()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "unmatched".into());
+    // Both are reference-counted or inline: cloning them allocates nothing.
+    let method = request.method().clone();
+    let route = request.extensions().get::<MatchedPath>().cloned();
     let response = next.run(request).await;
     metrics.http_request(
-        &method,
-        &route,
+        method.as_str(),
+        route.as_ref().map_or("unmatched", MatchedPath::as_str),
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),
     );

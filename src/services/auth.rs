@@ -33,6 +33,8 @@ pub const ACCESS_TYPE: &str = "access";
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// The checks of an access token, built once: every authenticated request runs them.
+    validation: Validation,
 }
 
 impl std::fmt::Debug for TokenKeys {
@@ -59,9 +61,17 @@ impl TokenKeys {
     }
 
     fn from_bytes(bytes: &[u8]) -> Self {
+        let mut validation = Validation::new(Algorithm::HS256);
+        validation.set_issuer(&[ISSUER]);
+        validation.set_audience(&[AUDIENCE]);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Expiry is checked in `verify_access` against the caller's `now`, after the signature and the
+        // other claims.
+        validation.validate_exp = false;
         Self {
             encoding: EncodingKey::from_secret(bytes),
             decoding: DecodingKey::from_secret(bytes),
+            validation,
         }
     }
 }
@@ -139,13 +149,7 @@ pub fn verify_access(keys: &TokenKeys, token: &str, now: DateTime<Utc>) -> Resul
     if header.get("alg").and_then(|a| a.as_str()) != Some("HS256") {
         return Err(Error::TokenAlgorithmInvalid);
     }
-    let mut validation = Validation::new(Algorithm::HS256);
-    validation.set_issuer(&[ISSUER]);
-    validation.set_audience(&[AUDIENCE]);
-    validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
-    // Expiry is checked below against `now`, after the signature and the other claims.
-    validation.validate_exp = false;
-    let claims = jsonwebtoken::decode::<Claims>(token, &keys.decoding, &validation)
+    let claims = jsonwebtoken::decode::<Claims>(token, &keys.decoding, &keys.validation)
         .map_err(|e| match e.kind() {
             ErrorKind::InvalidAlgorithm | ErrorKind::InvalidAlgorithmName => {
                 Error::TokenAlgorithmInvalid

@@ -3,9 +3,10 @@
 
 use chrono::{DateTime, NaiveDate, Utc};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
+use sea_orm::sqlx;
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
-    QueryOrder, QueryResult, QuerySelect, QueryTrait,
+    QueryOrder, QueryResult, QuerySelect, QueryTrait, RuntimeErr,
 };
 use serde::{Deserialize, Serialize};
 
@@ -131,7 +132,7 @@ pub struct UserListItem {
     pub created_at: DateTime<Utc>,
 }
 
-/// The columns of [`UserListItem`], in the order [`UserListItem::read`] reads them.
+/// The columns of [`UserListItem`], in the order [`UserListItem::from_sqlx`] reads them.
 const LIST_COLUMNS: [users::Column; 12] = [
     users::Column::Id,
     users::Column::TelegramId,
@@ -148,26 +149,42 @@ const LIST_COLUMNS: [users::Column; 12] = [
 ];
 
 impl UserListItem {
-    /// A row selected with [`LIST_COLUMNS`], read by position.
+    /// A row selected with [`LIST_COLUMNS`], read by position with sqlx's getters (the same decoding
+    /// sea-orm's do underneath: sea-orm's also format an error message for every NULL they meet, then
+    /// drop it, which was a few per cent of the list's CPU).
     fn read(row: &QueryResult) -> Result<Self, DbErr> {
-        let mut index = 0usize;
-        let mut next = || {
-            index += 1;
-            index - 1
+        let read = if let Some(row) = row.try_as_mysql_row() {
+            Self::from_sqlx(row)
+        } else if let Some(row) = row.try_as_sqlite_row() {
+            Self::from_sqlx(row)
+        } else {
+            return Err(DbErr::Type("a user row of an unknown backend".into()));
         };
+        read.map_err(|e| DbErr::Query(RuntimeErr::SqlxError(e.into())))
+    }
+
+    fn from_sqlx<'r, R>(row: &'r R) -> Result<Self, sqlx::Error>
+    where
+        R: sqlx::Row,
+        usize: sqlx::ColumnIndex<R>,
+        i64: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        String: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        bool: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+        DateTime<Utc>: sqlx::Decode<'r, R::Database> + sqlx::Type<R::Database>,
+    {
         Ok(Self {
-            id: row.try_get_by_index(next())?,
-            telegram_id: row.try_get_by_index(next())?,
-            first_name: row.try_get_by_index(next())?,
-            last_name: row.try_get_by_index(next())?,
-            username: row.try_get_by_index(next())?,
-            language: row.try_get_by_index(next())?,
-            source: row.try_get_by_index(next())?,
-            subscribed: row.try_get_by_index(next())?,
-            blocked: row.try_get_by_index(next())?,
-            unreachable: row.try_get_by_index(next())?,
-            last_activity_at: row.try_get_by_index(next())?,
-            created_at: row.try_get_by_index(next())?,
+            id: row.try_get(0)?,
+            telegram_id: row.try_get(1)?,
+            first_name: row.try_get(2)?,
+            last_name: row.try_get(3)?,
+            username: row.try_get(4)?,
+            language: row.try_get(5)?,
+            source: row.try_get(6)?,
+            subscribed: row.try_get(7)?,
+            blocked: row.try_get(8)?,
+            unreachable: row.try_get(9)?,
+            last_activity_at: row.try_get(10)?,
+            created_at: row.try_get(11)?,
         })
     }
 }

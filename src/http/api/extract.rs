@@ -82,7 +82,7 @@ impl<P: Policy> FromRequestParts<ApiState> for Auth<P> {
     async fn from_request_parts(parts: &mut Parts, state: &ApiState) -> Result<Self, ApiError> {
         let token = bearer(&parts.headers).ok_or(Error::AuthRequired)?;
         let claims = auth::verify_access(&state.config.tokens, token, crate::clock::now())?;
-        let admin = match state.admins.get(&state.core.db, claims.admin_id()?).await {
+        let admin = match state.admins.get(&state.reads, claims.admin_id()?).await {
             Err(Error::AdminNotFound) => return Err(Error::AdminInactive.into()),
             other => other?,
         };

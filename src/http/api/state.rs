@@ -72,6 +72,9 @@ pub struct ApiState {
     pub config: Arc<ApiConfig>,
     pub metrics: Metrics,
     pub admins: Arc<AdminCache>,
+    /// Reads of the hot routes (the user list, the admin behind a token), on connections kept between
+    /// statements: one round trip a statement instead of two ([`crate::db::Held`]).
+    pub reads: crate::db::Held,
     /// How test messages of broadcasts reach Telegram: the client bot, when the bots run.
     pub sender: Option<Arc<dyn BroadcastSender>>,
 }
@@ -79,6 +82,7 @@ pub struct ApiState {
 impl ApiState {
     pub fn new(core: Core, config: ApiConfig, metrics: Metrics) -> Self {
         Self {
+            reads: crate::db::Held::new(core.db.clone()),
             core,
             config: Arc::new(config),
             metrics,

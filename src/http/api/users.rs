@@ -216,7 +216,7 @@ pub struct UserPageParams {
     responses((status = 200, description = "A page of users", body = PageBody<UserListView>)))]
 async fn list_users(
     _: Auth<AnyRole>,
-    State(core): State<Core>,
+    State(state): State<ApiState>,
     ApiQuery(query): ApiQuery<UserQuery>,
     ApiQuery(page): ApiQuery<UserPageParams>,
 ) -> ApiResult<SizedJson<PageBody<UserListView>>> {
@@ -251,7 +251,8 @@ async fn list_users(
         blocked: query.blocked,
         has_birthday: query.has_birthday,
     };
-    let page = user_search::list(&core.db, &filter, sort, &request, core.timezone).await?;
+    let timezone = state.core.timezone;
+    let page = user_search::list(&state.reads, &filter, sort, &request, timezone).await?;
     // About 330 bytes a user as JSON; a buffer that fits saves the copies of a growing one.
     let capacity = 256 + 400 * page.items.len();
     Ok(SizedJson {

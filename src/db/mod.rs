@@ -1,6 +1,10 @@
 //! Connecting to the database and applying migrations. SQLite is the embedded default (one file, no
 //! server); MySQL 8 or MariaDB serve production. The same migrations and the same queries run on both.
 
+mod held;
+
+pub use held::Held;
+
 use std::path::Path;
 use std::time::Duration;
 
