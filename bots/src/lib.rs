@@ -17,10 +17,9 @@
 //! - [`run`]: building the bots, `setMyCommands`, long polling or webhooks; [`webhook`] the routes.
 //! - [`sim_chat`]: the interactive terminal chat of `dvorik sim`.
 //!
-//! The memory allocator of every program built on this crate (the `dvorik` binary, its tests and
-//! benchmarks) is mimalloc: an update's work is mostly small short-lived allocations (JSON, HTTP
-//! buffers, SQL strings) made and freed on different tokio threads, where glibc's malloc spent about a
-//! third of the bots' CPU in the throughput benchmark (`_int_malloc`, `_int_free`, consolidation).
+//! The memory allocator is the core's mimalloc (`dvorik`'s `lib.rs`): an update's work is mostly small
+//! short-lived allocations (JSON, HTTP buffers, SQL strings) made and freed on different tokio threads,
+//! where glibc's malloc spent about a third of the bots' CPU in the throughput benchmark.
 
 pub mod broadcast_sender;
 pub mod client;
@@ -34,6 +33,3 @@ pub mod staff;
 pub mod storage;
 pub mod update_log;
 pub mod webhook;
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
