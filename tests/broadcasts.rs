@@ -278,7 +278,7 @@ storage_test! {
             assert_eq!((stored.attempts, stored.claimed_by.as_deref()), (1, None));
         }
         let other = all.iter().find(|r| r.id == theirs[0].id).unwrap();
-        assert_eq!((other.state.clone(), other.telegram_message_id), (DeliveryState::Sending, None));
+        assert_eq!((other.state, other.telegram_message_id), (DeliveryState::Sending, None));
         assert!(deliveries::record(&t.db, &theirs[0], &Outcome::Sent { message_id: 7 }, now).await.unwrap());
     }
 }
