@@ -307,20 +307,11 @@ async fn claimed_rows(
 
 /// Puts back to pending every row whose claim expired before `now` (its holder died or stalled).
 pub async fn reclaim_expired(db: &impl ConnectionTrait, now: DateTime<Utc>) -> Result<u64> {
-    Ok(Deliveries::update_many()
-        .col_expr(
-            deliveries::Column::State,
-            Expr::value(DeliveryState::Pending.to_value()),
-        )
-        .col_expr(
-            deliveries::Column::ClaimedBy,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(deliveries::Column::UpdatedAt, Expr::value(now))
+    let back = Deliveries::update_many().col_expr(
+        deliveries::Column::State,
+        Expr::value(DeliveryState::Pending.to_value()),
+    );
+    Ok(super::record::released(back, now)
         .filter(deliveries::Column::State.eq(DeliveryState::Sending))
         .filter(deliveries::Column::ClaimedUntil.lt(now))
         .exec(db)

@@ -44,16 +44,7 @@ pub async fn record(
     outcome: &Outcome,
     now: DateTime<Utc>,
 ) -> Result<bool> {
-    let mut update = Deliveries::update_many()
-        .col_expr(
-            deliveries::Column::ClaimedBy,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(deliveries::Column::UpdatedAt, Expr::value(now));
+    let mut update = released(Deliveries::update_many(), now);
     let (state, error) = match outcome {
         Outcome::Sent { message_id } => {
             update = update
@@ -107,6 +98,24 @@ pub async fn record(
         retry_deadlock(|| mark.clone().exec(db)).await?;
     }
     Ok(changed)
+}
+
+/// `update` also gives the rows' claim up (no holder, no deadline), as of `now`: every way a row leaves
+/// `sending` does this.
+pub(super) fn released(
+    update: sea_orm::UpdateMany<Deliveries>,
+    now: DateTime<Utc>,
+) -> sea_orm::UpdateMany<Deliveries> {
+    update
+        .col_expr(
+            deliveries::Column::ClaimedBy,
+            Expr::value(Option::<String>::None),
+        )
+        .col_expr(
+            deliveries::Column::ClaimedUntil,
+            Expr::value(Option::<DateTime<Utc>>::None),
+        )
+        .col_expr(deliveries::Column::UpdatedAt, Expr::value(now))
 }
 
 /// Runs a single autocommit statement again when InnoDB rolled it back as a deadlock victim (a record
@@ -175,16 +184,8 @@ pub async fn record_sent(
         .col_expr(
             deliveries::Column::Error,
             Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::ClaimedBy,
-            Expr::value(Option::<String>::None),
-        )
-        .col_expr(
-            deliveries::Column::ClaimedUntil,
-            Expr::value(Option::<DateTime<Utc>>::None),
-        )
-        .col_expr(deliveries::Column::UpdatedAt, Expr::value(now))
+        );
+    let update = released(update, now)
         .filter(deliveries::Column::Id.is_in(sent.iter().map(|(row, _)| row.id)))
         .filter(deliveries::Column::State.eq(DeliveryState::Sending))
         .filter(mine);
