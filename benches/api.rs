@@ -17,9 +17,14 @@
 mod cpu;
 #[path = "api/data.rs"]
 mod data;
+#[path = "support/database_url.rs"]
+mod database_url;
+#[path = "support/report.rs"]
+mod report;
 #[path = "api/wrk.rs"]
 mod wrk;
 
+use database_url::database_url;
 use std::net::SocketAddr;
 use std::time::Instant;
 
@@ -189,11 +194,7 @@ async fn main() -> anyhow::Result<()> {
         "goal": {"users_list_per_second_min": 10000, "stats_p99_ms_max": 200},
         "ratio": {"users_list_vs_health_per_second": round(list.per_second / health.per_second)},
     });
-    let target = env("CARGO_TARGET_DIR");
-    let target = target.unwrap_or(concat!(env!("CARGO_MANIFEST_DIR"), "/target").into());
-    let path = std::path::Path::new(&target).join("bench/api.json");
-    std::fs::create_dir_all(path.parent().context("no parent")?)?;
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
+    let path = report::write("api", &report)?;
     println!(
         "users list {:.0}/s (goal ≥ 10000), stats p99 {:.1} ms (goal ≤ 200); wrote {}",
         list.per_second,
@@ -243,14 +244,6 @@ async fn check(
     let body: serde_json::Value = response.json().await?;
     ensure!(status == 200 && ok(&body), "{url}: {status} {body}");
     Ok(())
-}
-
-/// `server` with its database path replaced by `name` (query parameters kept).
-fn database_url(server: &str, name: &str) -> String {
-    let (base, query) = server.split_at(server.find('?').unwrap_or(server.len()));
-    let host = base.find("://").map_or(0, |i| i + 3);
-    let end = base[host..].find('/').map_or(base.len(), |i| host + i);
-    format!("{}/{name}{query}", &base[..end])
 }
 
 async fn query_string(db: &DatabaseConnection, sql: &str) -> anyhow::Result<String> {

@@ -11,6 +11,12 @@
 //! touches (distinct codes, distinct ids) and really changes it, so none is a no-op write that would
 //! skip the redo-log flush.
 
+#[path = "support/database_url.rs"]
+mod database_url;
+#[path = "support/report.rs"]
+mod report;
+
+use database_url::database_url;
 use std::future::Future;
 use std::ops::Range;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -179,11 +185,7 @@ async fn main() -> anyhow::Result<()> {
         "goal": {"p99_vs_floor_max": 1.5},
         "ratio": {"p99_vs_floor": ratios[1], "p99_vs_floor_1": ratios[0]},
     });
-    let target = env("CARGO_TARGET_DIR");
-    let target = target.unwrap_or(concat!(env!("CARGO_MANIFEST_DIR"), "/target").into());
-    let path = std::path::Path::new(&target).join("bench/redeem.json");
-    std::fs::create_dir_all(path.parent().context("no parent")?)?;
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
+    let path = report::write("redeem", &report)?;
 
     println!(
         "\n{:8} {:>7} {:>9} {:>9} {:>9}",
@@ -206,14 +208,6 @@ async fn main() -> anyhow::Result<()> {
     pool.close().await?;
     admin.close().await?;
     Ok(())
-}
-
-/// `server` with its database path replaced by `name` (query parameters kept).
-fn database_url(server: &str, name: &str) -> String {
-    let (base, query) = server.split_at(server.find('?').unwrap_or(server.len()));
-    let host = base.find("://").map_or(0, |i| i + 3);
-    let end = base[host..].find('/').map_or(base.len(), |i| host + i);
-    format!("{}/{name}{query}", &base[..end])
 }
 
 async fn query_string(db: &DatabaseConnection, sql: &str) -> anyhow::Result<String> {

@@ -7,6 +7,9 @@
 //! Environment: `BENCH_DATABASE_URL` (default `mysql://root@127.0.0.1:3306`), `BENCH_SCALE` (default
 //! 1.0), `BENCH_KEEP=1` keeps the `bench_signing` database.
 
+#[path = "support/report.rs"]
+mod report;
+
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
@@ -186,11 +189,7 @@ async fn main() -> anyhow::Result<()> {
         "goal": {},
         "ratio": {},
     });
-    let target = env("CARGO_TARGET_DIR");
-    let target = target.unwrap_or(concat!(env!("CARGO_MANIFEST_DIR"), "/target").into());
-    let path = std::path::Path::new(&target).join("bench/signing.json");
-    std::fs::create_dir_all(path.parent().context("no parent")?)?;
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
+    let path = report::write("signing", &report)?;
     println!(
         "signing: {} signings, p50 {:.2} ms, p99 {:.2} ms",
         signings,

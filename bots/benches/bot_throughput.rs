@@ -12,6 +12,9 @@
 //! takes at least two seconds whatever the bot does; `BENCH_THROTTLE=off` measures without limits.
 //! Writes `target/bench/bot_throughput.json`.
 
+#[path = "../../benches/support/report.rs"]
+mod report;
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -346,12 +349,7 @@ async fn main() -> anyhow::Result<()> {
         "goal": {"per_second_min": 1000.0, "vs_ceiling_min": 0.7},
         "ratio": {"vs_ceiling": round(per_second / ceiling_per_second)},
     });
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/bench");
-    std::fs::create_dir_all(&dir)?;
-    std::fs::write(
-        dir.join("bot_throughput.json"),
-        serde_json::to_string_pretty(&report)? + "\n",
-    )?;
+    report::write("bot_throughput", &report)?;
     println!(
         "bot_throughput: {users} users, {} updates, {concurrency} at a time",
         bots.updates

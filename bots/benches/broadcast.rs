@@ -23,7 +23,12 @@
 
 #[path = "../../benches/api/cpu.rs"]
 mod cpu;
+#[path = "../../benches/support/database_url.rs"]
+mod database_url;
+#[path = "../../benches/support/report.rs"]
+mod report;
 
+use database_url::database_url;
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -196,11 +201,7 @@ async fn parent() -> anyhow::Result<()> {
             "unpaced_per_second_min": 2000.0,
         },
     });
-    let target = env("CARGO_TARGET_DIR");
-    let target = target.unwrap_or(concat!(env!("CARGO_MANIFEST_DIR"), "/../target").into());
-    let path = std::path::Path::new(&target).join("bench/broadcast.json");
-    std::fs::create_dir_all(path.parent().context("no parent")?)?;
-    std::fs::write(&path, serde_json::to_string_pretty(&report)? + "\n")?;
+    let path = report::write("broadcast", &report)?;
 
     println!(
         "\n{:<24} {:>10} {:>10} {:>12} {:>8}",
@@ -479,14 +480,6 @@ fn database_cpu_seconds() -> f64 {
 
 fn round(x: f64) -> f64 {
     (x * 100.0).round() / 100.0
-}
-
-/// `server` with its database path replaced by `name` (query parameters kept).
-fn database_url(server: &str, name: &str) -> String {
-    let (base, query) = server.split_at(server.find('?').unwrap_or(server.len()));
-    let host = base.find("://").map_or(0, |i| i + 3);
-    let end = base[host..].find('/').map_or(base.len(), |i| host + i);
-    format!("{}/{name}{query}", &base[..end])
 }
 
 async fn query_string(db: &DatabaseConnection, sql: &str) -> anyhow::Result<String> {
