@@ -56,7 +56,7 @@ impl BotsOptions {
             staff_token: dvorik::secret::Secret::new(staff_token.to_string()),
             webhook: None,
             limits: transactional_limits(),
-            poll_timeout: Duration::from_secs(25),
+            poll_timeout: POLL_TIMEOUT,
             metrics: dvorik::http::Metrics::default(),
             codes: Default::default(),
         }
@@ -111,6 +111,11 @@ pub fn transactional_limits() -> Limits {
 /// Replies a second over all chats that Throttle lets through at most. It is also the length of
 /// Throttle's queue (allocated up front), so it is a bound far above one instance's load, not a limit.
 const REPLIES_PER_SEC_OVERALL: u32 = 10_000;
+
+/// How long one getUpdates call waits by default. It must stay below the 17 s request timeout of
+/// teloxide's HTTP client (`teloxide::net::default_reqwest_settings`): at 25 s every poll that found no
+/// update failed as timed out, and teloxide's backoff then left an idle bot deaf for up to a minute.
+pub const POLL_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A teloxide bot for `token` at `api_url`, behind `Throttle` with `limits`.
 pub fn make_bot(api_url: &str, token: &str, limits: Limits) -> anyhow::Result<TgBot> {
