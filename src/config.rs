@@ -45,6 +45,9 @@ pub struct Config {
     pub api_rate_per_token: u32,
     /// `DVORIK_API_LOGIN_RATE_PER_IP`: sign-in attempts (token exchange, refresh) per minute from one IP.
     pub api_login_rate_per_ip: u32,
+    /// `DVORIK_API_LIST_CACHE_MS`: how long a rendered page of the admin user list is served again
+    /// (changes made through the API show at once, others within this; 0: not kept).
+    pub api_list_cache_ms: u64,
     /// `DVORIK_SMS_URL` (+ `DVORIK_SMS_AUTHORIZATION`, `DVORIK_SMS_BODY_TEMPLATE`): the HTTP SMS gateway
     /// that delivers signing codes; `None` delivers them in the client chat.
     pub sms_gateway: Option<crate::services::sms::SmsGatewayConfig>,
@@ -213,6 +216,7 @@ impl Config {
             api_rate_per_ip: parse(&get, "DVORIK_API_RATE_PER_IP", 600)?,
             api_rate_per_token: parse(&get, "DVORIK_API_RATE_PER_TOKEN", 300)?,
             api_login_rate_per_ip: parse(&get, "DVORIK_API_LOGIN_RATE_PER_IP", 10)?,
+            api_list_cache_ms: parse(&get, "DVORIK_API_LIST_CACHE_MS", 1000)?,
             sms_gateway,
             jobs: !matches!(
                 get("DVORIK_JOBS")

@@ -126,3 +126,81 @@ api_test! {
         assert_eq!((status, code(&body)), (422, "VALIDATION_FAILED"), "no mass assignment");
     }
 }
+
+/// The first name of user `id` in the newest-first page.
+async fn listed_name(app: &TestApp, token: &str, id: i64) -> String {
+    let (status, body) = app.get("/api/v1/users?limit=50", token).await;
+    assert_eq!(status, 200, "{body}");
+    let item = body["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["id"] == id)
+        .cloned();
+    item.map(|u| u["first_name"].as_str().unwrap().to_string())
+        .unwrap_or_default()
+}
+
+/// With a page cache of `ttl`: a block through the API shows in the very next list; a change made
+/// elsewhere (here a bot's `/start` with new names) shows once the cached page is `ttl` old.
+async fn cached_pages(backend: common::Backend) {
+    let ttl = std::time::Duration::from_millis(400);
+    let app = common::app::spawn_app_with(backend, |c| c.list_cache_ttl = ttl).await;
+    let owner = app.login(AdminRole::Owner).await;
+    let user = fixtures::user(&app.t.db, 1001, app.t.now()).await;
+    assert_eq!(listed_name(&app, &owner.access, user.id).await, "Анна");
+
+    let (status, _) = app
+        .post(
+            &format!("/api/v1/users/{}/block", user.id),
+            &owner.access,
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200);
+    let rendered = std::time::Instant::now();
+    let (_, body) = app.get("/api/v1/users?limit=50", &owner.access).await;
+    assert_eq!(
+        body["items"][0]["blocked"], true,
+        "a change through the API shows at once: {body}"
+    );
+
+    dvorik::services::users::register(
+        &app.t.db,
+        &fixtures::profile(1001, "Аня"),
+        None,
+        Default::default(),
+        app.t.now(),
+    )
+    .await
+    .unwrap();
+    let name = listed_name(&app, &owner.access, user.id).await;
+    // The page was rendered after `rendered`: younger than the TTL, it is the one served.
+    if rendered.elapsed() < ttl {
+        assert_eq!(
+            name, "Анна",
+            "a change made elsewhere waits for the cached page to expire"
+        );
+    }
+    tokio::time::sleep(ttl).await;
+    assert_eq!(listed_name(&app, &owner.access, user.id).await, "Аня");
+
+    // A cached page is still only for a valid token.
+    let response = app
+        .client
+        .get(app.url("/api/v1/users?limit=50"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 401);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cached_pages_show_api_changes_at_once_and_others_within_the_ttl_on_sqlite() {
+    cached_pages(common::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn cached_pages_show_api_changes_at_once_and_others_within_the_ttl_on_mariadb() {
+    cached_pages(common::Backend::MariaDb).await;
+}

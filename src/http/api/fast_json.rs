@@ -4,6 +4,7 @@
 //! written into a buffer sized for the page, and UTC timestamps are written digit by digit in the same
 //! RFC 3339 form chrono's serde gives (`2026-11-21T12:00:00.123456Z`).
 
+use axum::body::Bytes;
 use axum::http::{HeaderValue, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Datelike, Timelike, Utc};
@@ -18,19 +19,33 @@ pub struct SizedJson<T> {
     pub capacity: usize,
 }
 
+impl<T: Serialize> SizedJson<T> {
+    /// The JSON text.
+    pub fn to_bytes(&self) -> Result<Bytes, Error> {
+        let mut body = Vec::with_capacity(self.capacity);
+        serde_json::to_writer(&mut body, &self.value)
+            .map_err(|e| Error::Internal(format!("cannot write JSON: {e}")))?;
+        Ok(Bytes::from(body))
+    }
+}
+
 impl<T: Serialize> IntoResponse for SizedJson<T> {
     fn into_response(self) -> Response {
-        let mut body = Vec::with_capacity(self.capacity);
-        if let Err(e) = serde_json::to_writer(&mut body, &self.value) {
-            return ApiError(Error::Internal(format!("cannot write JSON: {e}"))).into_response();
+        match self.to_bytes() {
+            Ok(body) => response(body),
+            Err(e) => ApiError(e).into_response(),
         }
-        let mut response = body.into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        response
     }
+}
+
+/// A `200` with `body`, JSON already written.
+pub fn response(body: Bytes) -> Response {
+    let mut response = body.into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// Serializes a UTC time as chrono's serde does (RFC 3339, `Z`, 0, 3, 6 or 9 fraction digits), without

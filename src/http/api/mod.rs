@@ -29,6 +29,7 @@ mod deals;
 mod discounts;
 mod fast_json;
 mod message_templates;
+pub mod page_cache;
 mod redemptions;
 mod segments;
 mod settings;
@@ -77,8 +78,13 @@ pub fn router(state: ApiState) -> (Router, utoipa::openapi::OpenApi) {
         .nest("/api/v1", v1())
         .split_for_parts();
     openapi::finish(&mut doc);
-    // The last layer added runs first: rate limit, then the body limit, then idempotency.
+    // The last layer added runs first: rate limit, then the body limit, then idempotency, then the
+    // page cache's forgetting (innermost, so a replayed idempotent answer changes nothing to forget).
     let routes = routes
+        .layer(from_fn_with_state(
+            state.clone(),
+            page_cache::forget_after_writes,
+        ))
         .layer(from_fn_with_state(
             state.clone(),
             middleware::idempotency::idempotency,

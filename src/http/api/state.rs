@@ -37,6 +37,8 @@ pub struct ApiConfig {
     pub broadcast_rate_per_minute: u32,
     /// Where a sent deal is announced (the client bot subscribes when it runs in this process).
     pub deal_notices: crate::services::deal_notices::DealNotices,
+    /// How long a rendered page of the user list is served again ([`super::page_cache`]); zero: never.
+    pub list_cache_ttl: Duration,
 }
 
 impl ApiConfig {
@@ -55,6 +57,7 @@ impl ApiConfig {
             media_dir: config.data_dir.join("media"),
             broadcast_rate_per_minute: config.broadcasts.rate_per_minute,
             deal_notices: Default::default(),
+            list_cache_ttl: Duration::from_millis(config.api_list_cache_ms),
         })
     }
 
@@ -72,6 +75,8 @@ pub struct ApiState {
     pub config: Arc<ApiConfig>,
     pub metrics: Metrics,
     pub admins: Arc<AdminCache>,
+    /// Rendered pages of the user list, for [`ApiConfig::list_cache_ttl`].
+    pub pages: Arc<super::page_cache::PageCache>,
     /// Reads of the hot routes (the user list, the admin behind a token), on connections kept between
     /// statements: one round trip a statement instead of two ([`crate::db::Held`]).
     pub reads: crate::db::Held,
@@ -83,6 +88,7 @@ impl ApiState {
     pub fn new(core: Core, config: ApiConfig, metrics: Metrics) -> Self {
         Self {
             reads: crate::db::Held::new(core.db.clone()),
+            pages: Arc::new(super::page_cache::PageCache::new(config.list_cache_ttl)),
             core,
             config: Arc::new(config),
             metrics,

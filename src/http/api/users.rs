@@ -2,8 +2,11 @@
 //! unblock and correct birthdays; owners and marketers give a user a manual discount.
 
 use axum::Json;
-use axum::extract::State;
+use std::time::Instant;
+
+use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
+use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -219,8 +222,15 @@ async fn list_users(
     State(state): State<ApiState>,
     ApiQuery(query): ApiQuery<UserQuery>,
     ApiQuery(page): ApiQuery<UserPageParams>,
-) -> ApiResult<SizedJson<PageBody<UserListView>>> {
+    RawQuery(raw): RawQuery,
+) -> ApiResult<Response> {
     use UserSortParam as P;
+    // The query was parsed above, so a bad one is refused before the cache is read.
+    let key = raw.unwrap_or_default();
+    if let Some(body) = state.pages.get(&key) {
+        return Ok(fast_json::response(body));
+    }
+    let rendered_at = Instant::now();
     let (sort, descending) = match page.sort.unwrap_or(P::IdDesc) {
         P::Id => (UserSort::Id, false),
         P::IdDesc => (UserSort::Id, true),
@@ -255,10 +265,13 @@ async fn list_users(
     let page = user_search::list(&state.reads, &filter, sort, &request, timezone).await?;
     // About 330 bytes a user as JSON; a buffer that fits saves the copies of a growing one.
     let capacity = 256 + 400 * page.items.len();
-    Ok(SizedJson {
+    let body = SizedJson {
         value: PageBody::render(page, UserListView::from),
         capacity,
-    })
+    }
+    .to_bytes()?;
+    state.pages.put(&key, rendered_at, body.clone());
+    Ok(fast_json::response(body))
 }
 
 #[utoipa::path(get, path = "/users/{id}", tag = "users", params(("id" = i64, Path, description = "User id")),
