@@ -139,3 +139,95 @@ storage_test! {
         assert_eq!(new, [1, 2, 1]);
     }
 }
+
+/// The sources of a report's new users, as (source, users) pairs, largest first.
+fn sources(report: &kpis::Kpis) -> Vec<(Option<String>, i64)> {
+    report
+        .users_new_by_source
+        .iter()
+        .map(|s| (s.source.clone(), s.users))
+        .collect()
+}
+
+storage_test! {
+    async fn a_closed_day_is_stored_once_and_read_back_while_open_days_are_counted(t) {
+        use dvorik::entity::kpi_days;
+        use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+        let tz = VLADIVOSTOK;
+        let kv = common::test_kv(false).await;
+        let now = at(tz, 3, 3, 12, 0);
+        fixtures::user_with(&t.db, 1, "closed", at(tz, 3, 1, 10, 0), |_| {}).await;
+        fixtures::user_with(&t.db, 2, "yesterday, early", at(tz, 3, 2, 0, 10), |_| {}).await;
+        fixtures::user_with(&t.db, 3, "today", at(tz, 3, 3, 9, 0), |_| {}).await;
+
+        let report = kpis::report(&t.db, &kv, tz, date(3, 1), date(3, 3), now).await.unwrap();
+        let new: Vec<i64> = report.days.iter().map(|d| d.users_new).collect();
+        assert_eq!(new, [1, 1, 1]);
+        let stored: Vec<String> = kpi_days::Entity::find()
+            .filter(kpi_days::Column::Timezone.eq(tz.name()))
+            .all(&t.db).await.unwrap().into_iter().map(|d| d.day).collect();
+        assert_eq!(stored, ["2026-03-01", "2026-03-02"], "today is open, so it is not stored");
+
+        // A stored day is what later reports read: a figure written into it shows, while today's
+        // figures keep coming from the rows.
+        let fake = r#"{"users_by_source":[{"source":"src_stored","users":7}],
+            "issued":{"subscription":0,"birthday":0,"manual":0,"total":0},
+            "redeemed":{"subscription":0,"birthday":0,"manual":0,"total":0},
+            "deliveries":{"sent":0,"failed":0,"skipped":0}}"#;
+        kpi_days::Entity::update_many()
+            .col_expr(kpi_days::Column::Figures, sea_orm::sea_query::Expr::value(fake))
+            .filter(kpi_days::Column::Day.eq("2026-03-01"))
+            .exec(&t.db).await.unwrap();
+        fixtures::user_with(&t.db, 4, "today too", at(tz, 3, 3, 11, 0), |_| {}).await;
+        let again = kpis::report(&t.db, &kv, tz, date(3, 1), date(3, 3), now).await.unwrap();
+        let new: Vec<i64> = again.days.iter().map(|d| d.users_new).collect();
+        assert_eq!(new, [7, 1, 2]);
+        assert_eq!(sources(&again), [(Some("src_stored".into()), 7), (None, 3)]);
+
+        // A figure that no longer reads is computed again from the rows.
+        kpi_days::Entity::update_many()
+            .col_expr(kpi_days::Column::Figures, sea_orm::sea_query::Expr::value("{\"old\":1}"))
+            .filter(kpi_days::Column::Day.eq("2026-03-01"))
+            .exec(&t.db).await.unwrap();
+        let fixed = kpis::report(&t.db, &kv, tz, date(3, 1), date(3, 3), now).await.unwrap();
+        assert_eq!(fixed.days.iter().map(|d| d.users_new).collect::<Vec<_>>(), [1, 1, 2]);
+    }
+}
+
+storage_test! {
+    async fn a_source_given_late_moves_the_customer_on_a_stored_day(t) {
+        let tz = VLADIVOSTOK;
+        let kv = common::test_kv(false).await;
+        let now = at(tz, 3, 5, 12, 0);
+        fixtures::user_with(&t.db, 1, "no source yet", at(tz, 3, 1, 10, 0), |_| {}).await;
+        fixtures::user_with(&t.db, 2, "vk", at(tz, 3, 1, 11, 0), |u| u.source = Set(Some("src_vk".into()))).await;
+        let report = kpis::report(&t.db, &kv, tz, date(3, 1), date(3, 2), now).await.unwrap();
+        assert_eq!(sources(&report), [(None, 1), (Some("src_vk".into()), 1)]);
+
+        // The first customer opens a deep link days later: the first touch with a source counts.
+        dvorik::services::users::register(&t.db, &fixtures::profile(1, "no source yet"), Some("src_vk"), Default::default(), now)
+            .await.unwrap();
+        let after = kpis::report(&t.db, &kv, tz, date(3, 1), date(3, 2), now).await.unwrap();
+        assert_eq!(sources(&after), [(Some("src_vk".into()), 2)]);
+        assert_eq!(after.days[0].users_new, 2);
+    }
+}
+
+storage_test! {
+    async fn how_many_of_a_stored_days_users_are_subscribed_stays_live(t) {
+        let tz = VLADIVOSTOK;
+        let kv = common::test_kv(false).await;
+        let now = at(tz, 3, 5, 12, 0);
+        let a = fixtures::user_with(&t.db, 1, "a", at(tz, 3, 1, 10, 0), |u| u.subscribed = Set(true)).await;
+        fixtures::user_with(&t.db, 2, "b", at(tz, 3, 1, 11, 0), |u| u.subscribed = Set(true)).await;
+        fixtures::user_with(&t.db, 3, "c", at(tz, 3, 2, 11, 0), |_| {}).await;
+        let report = kpis::report(&t.db, &kv, tz, date(3, 1), date(3, 2), now).await.unwrap();
+        let subscribed: Vec<i64> = report.days.iter().map(|d| d.users_new_subscribed).collect();
+        assert_eq!(subscribed, [2, 0]);
+
+        assert!(dvorik::services::subscriptions::unsubscribe(&t.db, a.id, now).await.unwrap());
+        let after = kpis::report(&t.db, &kv, tz, date(3, 1), date(3, 2), now).await.unwrap();
+        let subscribed: Vec<i64> = after.days.iter().map(|d| d.users_new_subscribed).collect();
+        assert_eq!(subscribed, [1, 0]);
+    }
+}

@@ -14,6 +14,7 @@ mod m20261122_000102_kpi_indexes;
 mod m20261122_000201_lean_redemption;
 mod m20261201_000301_code_request_slots;
 mod m20261201_000302_broadcast_engine;
+mod m20261202_000401_kpi_days;
 
 pub struct Migrator;
 
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000201_lean_redemption::Migration),
             Box::new(m20261201_000301_code_request_slots::Migration),
             Box::new(m20261201_000302_broadcast_engine::Migration),
+            Box::new(m20261202_000401_kpi_days::Migration),
         ]
     }
 }

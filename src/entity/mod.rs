@@ -18,6 +18,7 @@ pub mod discounts;
 pub mod documents;
 pub mod idempotency_keys;
 pub mod job_leases;
+pub mod kpi_days;
 pub mod login_tokens;
 pub mod message_templates;
 pub mod processed_updates;

@@ -140,7 +140,10 @@ pub async fn register(
     user.last_activity_at = now;
     user.unreachable = false;
     user.updated_at = now;
-    if user.source.is_none() {
+    if user.source.is_none() && source.is_some() {
+        // A source given late moves the customer between sources of their registration day: a stored
+        // figure of that day is stale now (the update above has committed when `db` is the pool).
+        super::kpis::rollup::forget_covering(db, user.created_at).await?;
         user.source = source;
     }
     Ok(Registration {

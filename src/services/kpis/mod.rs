@@ -3,33 +3,35 @@
 //! conversion, broadcast deliveries that reached a final state; plus the current totals
 //! ([`kpi_snapshot`](super::kpi_snapshot)).
 //!
-//! Each series is one `GROUP BY local date` over a range scan of a covering index (see migration
-//! `m20261122_000102_kpi_indexes`), so the cost follows the rows in the range, not the table. Rows are
-//! bucketed by local date with a constant UTC offset per [`Span`]; a day with a clock change is a span of
-//! its own.
+//! ## Layout
+//! - [`series`]: the figures of local days counted from the rows, one grouped range scan per series.
+//! - [`rollup`]: closed days' figures stored once, so a report over 30 days reads 30 small rows and
+//!   counts only the open days (today, and yesterday in its first hour) from the rows.
+//! - Here: [`report`] puts the days together with the one figure that is always live (of a day's new
+//!   users, how many are subscribed *now*) and the totals.
+
+pub mod rollup;
+mod series;
 
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sea_orm::sea_query::Expr;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, DbBackend, EntityTrait, PaginatorTrait,
-    QueryFilter, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, PaginatorTrait, QueryFilter,
 };
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::kpi_snapshot::{self, Snapshot, SourceCount};
+use super::listing;
 use super::templates::DiscountKind;
-use crate::domain::local_days::{self, Span};
-use crate::entity::broadcast_deliveries::{self as deliveries, DeliveryState};
-use crate::entity::{discounts, redemptions, users};
+use crate::entity::users;
 use crate::error::{Error, Result};
 use crate::kv::Kv;
 
 /// The longest range one request may ask for.
 pub const MAX_DAYS: i64 = 366;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct KindCounts {
     pub subscription: i64,
     pub birthday: i64,
@@ -55,11 +57,21 @@ impl KindCounts {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DeliveryCounts {
     pub sent: i64,
     pub failed: i64,
     pub skipped: i64,
+}
+
+/// The figures of one local day that are final once the day is closed ([`rollup`]).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Figures {
+    /// New users by source, in source order.
+    pub users_by_source: Vec<SourceCount>,
+    pub issued: KindCounts,
+    pub redeemed: KindCounts,
+    pub deliveries: DeliveryCounts,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -116,25 +128,29 @@ pub async fn report(
     if (to - from).num_days() >= MAX_DAYS {
         return Err(Error::invalid("to", "range_too_long"));
     }
-    let spans = local_days::spans(tz, from, to);
-    let Some(range_end) = spans.last().map(|s| s.end) else {
+    let Some(range_end) = to.succ_opt().map(|next| listing::start_of_day(tz, next)) else {
         return Err(Error::invalid("to", "out_of_range"));
     };
-    let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
-    for span in &spans {
-        let mut date = span.first;
-        while date <= span.last {
-            days.insert(date, empty_day(date));
-            let Some(next) = date.succ_opt() else { break };
-            date = next;
-        }
-    }
+    let figures = day_figures(db, tz, from, to, now).await?;
+    let subscribed = series::subscribed_per_day(db, tz, from, to).await?;
     let mut by_source: BTreeMap<Option<String>, i64> = BTreeMap::new();
-    for span in &spans {
-        new_users(db, span, &mut days, &mut by_source).await?;
-        issued(db, span, &mut days).await?;
-        redeemed(db, span, &mut days).await?;
-        delivered(db, span, &mut days).await?;
+    let mut days: BTreeMap<NaiveDate, Day> = BTreeMap::new();
+    for (date, f) in figures {
+        for s in &f.users_by_source {
+            *by_source.entry(s.source.clone()).or_default() += s.users;
+        }
+        days.insert(
+            date,
+            Day {
+                date,
+                users_new: f.users_by_source.iter().map(|s| s.users).sum(),
+                users_new_subscribed: subscribed.get(&date).copied().unwrap_or(0),
+                users_total: 0,
+                discounts_issued: f.issued,
+                discounts_redeemed: f.redeemed,
+                deliveries: f.deliveries,
+            },
+        );
     }
     let current = kpi_snapshot::get(db, kv, now).await?;
     // Users now = the snapshot plus whoever registered since it was taken; a day's total is that minus
@@ -183,180 +199,32 @@ pub async fn report(
     })
 }
 
-fn empty_day(date: NaiveDate) -> Day {
-    Day {
-        date,
-        users_new: 0,
-        users_new_subscribed: 0,
-        users_total: 0,
-        discounts_issued: KindCounts::default(),
-        discounts_redeemed: KindCounts::default(),
-        deliveries: DeliveryCounts::default(),
-    }
-}
-
-/// The SQL for "the local date of `col`" in `span`, as `YYYY-MM-DD` text.
-fn day_expr(backend: DbBackend, col: &str, span: &Span) -> Expr {
-    // The offset is a number computed here from the time zone database, never input.
-    let offset = span.offset_secs.unwrap_or(0);
-    Expr::cust(match backend {
-        DbBackend::MySql => {
-            format!("DATE_FORMAT(DATE_ADD({col}, INTERVAL {offset} SECOND), '%Y-%m-%d')")
-        }
-        _ => format!("strftime('%Y-%m-%d', {col}, '{offset:+} seconds')"),
-    })
-}
-
-/// The day a grouped row belongs to: its local date, or the span's only day when the span has a clock
-/// change.
-fn bucket<'a>(
-    days: &'a mut BTreeMap<NaiveDate, Day>,
-    span: &Span,
-    day: &str,
-) -> Option<&'a mut Day> {
-    let date = match span.offset_secs {
-        None => span.first,
-        Some(_) => NaiveDate::parse_from_str(day, "%Y-%m-%d").ok()?,
-    };
-    days.get_mut(&date)
-}
-
-async fn new_users(
-    db: &impl ConnectionTrait,
-    span: &Span,
-    days: &mut BTreeMap<NaiveDate, Day>,
-    by_source: &mut BTreeMap<Option<String>, i64>,
-) -> Result<()> {
-    let rows: Vec<(String, Option<String>, bool, i64)> = users::Entity::find()
-        .select_only()
-        .expr_as(
-            day_expr(db.get_database_backend(), "created_at", span),
-            "day",
-        )
-        .column(users::Column::Source)
-        .column(users::Column::Subscribed)
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .filter(users::Column::CreatedAt.gte(span.start))
-        .filter(users::Column::CreatedAt.lt(span.end))
-        .group_by(Expr::cust("day"))
-        .group_by(users::Column::Source)
-        .group_by(users::Column::Subscribed)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (day, source, subscribed, n) in rows {
-        if let Some(d) = bucket(days, span, &day) {
-            d.users_new += n;
-            if subscribed {
-                d.users_new_subscribed += n;
-            }
-            *by_source.entry(source).or_default() += n;
-        }
-    }
-    Ok(())
-}
-
-const KINDS: [DiscountKind; 3] = [
-    DiscountKind::Subscription,
-    DiscountKind::Birthday,
-    DiscountKind::Manual,
-];
-
-async fn issued(
-    db: &impl ConnectionTrait,
-    span: &Span,
-    days: &mut BTreeMap<NaiveDate, Day>,
-) -> Result<()> {
-    // `kind IN (all kinds)` lets the database range-scan `ix_discounts_kind_issued_at` per kind.
-    let rows: Vec<(String, DiscountKind, i64)> = discounts::Entity::find()
-        .select_only()
-        .expr_as(
-            day_expr(db.get_database_backend(), "issued_at", span),
-            "day",
-        )
-        .column(discounts::Column::Kind)
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .filter(discounts::Column::Kind.is_in(KINDS))
-        .filter(discounts::Column::IssuedAt.gte(span.start))
-        .filter(discounts::Column::IssuedAt.lt(span.end))
-        .group_by(Expr::cust("day"))
-        .group_by(discounts::Column::Kind)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (day, kind, n) in rows {
-        if let Some(d) = bucket(days, span, &day) {
-            d.discounts_issued.add(kind, n);
-        }
-    }
-    Ok(())
-}
-
-async fn redeemed(
-    db: &impl ConnectionTrait,
-    span: &Span,
-    days: &mut BTreeMap<NaiveDate, Day>,
-) -> Result<()> {
-    let rows: Vec<(String, Option<DiscountKind>, i64)> = redemptions::Entity::find()
-        .select_only()
-        .expr_as(
-            day_expr(db.get_database_backend(), "redeemed_at", span),
-            "day",
-        )
-        .column(redemptions::Column::Kind)
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .filter(redemptions::Column::RedeemedAt.gte(span.start))
-        .filter(redemptions::Column::RedeemedAt.lt(span.end))
-        .group_by(Expr::cust("day"))
-        .group_by(redemptions::Column::Kind)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (day, kind, n) in rows {
-        if let (Some(d), Some(kind)) = (bucket(days, span, &day), kind) {
-            d.discounts_redeemed.add(kind, n);
-        }
-    }
-    Ok(())
-}
-
-async fn delivered(
-    db: &impl ConnectionTrait,
-    span: &Span,
-    days: &mut BTreeMap<NaiveDate, Day>,
-) -> Result<()> {
-    let finals = [
-        DeliveryState::Sent,
-        DeliveryState::Failed,
-        DeliveryState::Skipped,
-    ];
-    let rows: Vec<(String, DeliveryState, i64)> = deliveries::Entity::find()
-        .select_only()
-        .expr_as(
-            day_expr(db.get_database_backend(), "updated_at", span),
-            "day",
-        )
-        .column(deliveries::Column::State)
-        .expr_as(Expr::cust("COUNT(*)"), "n")
-        .filter(deliveries::Column::State.is_in(finals))
-        .filter(deliveries::Column::UpdatedAt.gte(span.start))
-        .filter(deliveries::Column::UpdatedAt.lt(span.end))
-        .group_by(Expr::cust("day"))
-        .group_by(deliveries::Column::State)
-        .into_tuple()
-        .all(db)
-        .await?;
-    for (day, state, n) in rows {
-        if let Some(d) = bucket(days, span, &day) {
-            match state {
-                DeliveryState::Sent => d.deliveries.sent += n,
-                DeliveryState::Failed => d.deliveries.failed += n,
-                DeliveryState::Skipped => d.deliveries.skipped += n,
-                DeliveryState::Pending | DeliveryState::Sending => {}
+/// The figures of the days `from..=to`: closed days stored (or computed and stored), open days from
+/// the rows. Should storing fail, the closed days are counted from the rows too.
+async fn day_figures(
+    db: &DatabaseConnection,
+    tz: chrono_tz::Tz,
+    from: NaiveDate,
+    to: NaiveDate,
+    now: DateTime<Utc>,
+) -> Result<BTreeMap<NaiveDate, Figures>> {
+    let closed = rollup::closed_through(tz, now);
+    let mut days = BTreeMap::new();
+    if from <= closed {
+        let last = to.min(closed);
+        match rollup::closed_days(db, tz, from, last, now).await {
+            Ok(stored) => days.extend(stored),
+            Err(e) => {
+                tracing::warn!(error = %e, "stored day figures unavailable, counting the rows");
+                days.extend(series::figures(db, tz, from, last).await?);
             }
         }
     }
-    Ok(())
+    let open_from = from.max(closed.succ_opt().unwrap_or(closed));
+    if open_from <= to {
+        days.extend(series::figures(db, tz, open_from, to).await?);
+    }
+    Ok(days)
 }
 
 /// Users registered at or after `at` (a range scan of `ix_users_created_at`).
