@@ -38,9 +38,9 @@ pub struct SettingsView {
     pub shop_contacts: String,
     pub shop_addresses: String,
     pub shop_hours: String,
-    /// Signing-code attempts per user per hour.
+    /// Signing-code attempts per user per hour (0: no limit).
     pub code_attempts_per_hour: u32,
-    /// Redemptions per cashier per minute.
+    /// Redemptions per cashier per minute (0: no limit).
     pub redemptions_per_cashier_per_minute: u32,
 }
 
@@ -90,11 +90,13 @@ pub struct SettingsPatch {
     pub shop_addresses: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub shop_hours: Option<String>,
+    /// Signing-code attempts per user per hour; 0 switches the limit off.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1, maximum = 1000)]
+    #[schema(minimum = 0, maximum = 1000)]
     pub code_attempts_per_hour: Option<u32>,
+    /// Redemptions per cashier per minute; 0 switches the limit off.
     #[serde(skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 1, maximum = 1000)]
+    #[schema(minimum = 0, maximum = 1000)]
     pub redemptions_per_cashier_per_minute: Option<u32>,
 }
 
