@@ -9,7 +9,7 @@
 //! What an admin may see, and when:
 //! - A change made **through this API** shows at once: every successful mutating request empties the
 //!   cache before its response leaves ([`forget_after_writes`]), so an admin who blocks a user and
-//!   reloads the list sees them blocked.
+//!   reloads the list sees them blocked. A page whose rendering began before that is not kept either.
 //! - A change made **elsewhere** (a bot, a job, another instance) shows within the TTL. The list's own
 //!   figures are no fresher than that anyway: `last_activity_at` moves with every update of a customer.
 //! - Authentication and the role check run before the cache is read, on every request.
@@ -35,7 +35,21 @@ pub const MAX_PAGES: usize = 256;
 /// Rendered pages by query string, each for `ttl` after it was rendered.
 pub struct PageCache {
     ttl: Duration,
-    pages: Mutex<HashMap<String, (Instant, Bytes)>>,
+    pages: Mutex<Pages>,
+}
+
+#[derive(Default)]
+struct Pages {
+    by_query: HashMap<String, (Instant, Bytes)>,
+    /// Counts [`PageCache::clear`]s: a page whose rendering began before the last one is not kept.
+    generation: u64,
+}
+
+/// When a page began to be rendered, for [`PageCache::put`].
+#[derive(Debug, Clone, Copy)]
+pub struct Rendering {
+    at: Instant,
+    generation: u64,
 }
 
 impl PageCache {
@@ -53,34 +67,50 @@ impl PageCache {
             return None;
         }
         let pages = self.lock();
-        let (at, body) = pages.get(query)?;
+        let (at, body) = pages.by_query.get(query)?;
         (at.elapsed() < self.ttl).then(|| body.clone())
     }
 
-    /// Keeps `body` as the page for `query`, rendered at `rendered_at` (before its query ran, so a
-    /// write that lands while it runs is not hidden for longer than the TTL). A full cache drops its
-    /// expired pages first, and everything if none has expired.
-    pub fn put(&self, query: &str, rendered_at: Instant, body: Bytes) {
+    /// Call before reading what the page shows.
+    pub fn begin(&self) -> Rendering {
+        Rendering {
+            at: Instant::now(),
+            generation: self.lock().generation,
+        }
+    }
+
+    /// Keeps `body` as the page for `query`, unless the cache was cleared since `rendering` began: a
+    /// page read before a change made through the API must not be served after that change. Its age
+    /// counts from when it began, so a write elsewhere that lands while it renders is not hidden for
+    /// longer than the TTL. A full cache drops its expired pages first, and everything if none has.
+    pub fn put(&self, query: &str, rendering: Rendering, body: Bytes) {
         if self.ttl.is_zero() {
             return;
         }
         let mut pages = self.lock();
-        if pages.len() >= MAX_PAGES && !pages.contains_key(query) {
-            pages.retain(|_, (at, _)| at.elapsed() < self.ttl);
-            if pages.len() >= MAX_PAGES {
-                pages.clear();
+        if pages.generation != rendering.generation {
+            return;
+        }
+        if pages.by_query.len() >= MAX_PAGES && !pages.by_query.contains_key(query) {
+            pages.by_query.retain(|_, (at, _)| at.elapsed() < self.ttl);
+            if pages.by_query.len() >= MAX_PAGES {
+                pages.by_query.clear();
             }
         }
-        pages.insert(query.to_string(), (rendered_at, body));
+        pages
+            .by_query
+            .insert(query.to_string(), (rendering.at, body));
     }
 
-    /// Drops every page (after a change made through the API).
+    /// Drops every page, and every page still rendering (after a change made through the API).
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut pages = self.lock();
+        pages.by_query.clear();
+        pages.generation += 1;
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, (Instant, Bytes)>> {
-        // Inserts and removals only: the map is consistent after a panic, keep using it.
+    fn lock(&self) -> std::sync::MutexGuard<'_, Pages> {
+        // Inserts, removals and a counter: consistent after a panic, keep using it.
         self.pages.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
@@ -110,15 +140,26 @@ mod tests {
     #[test]
     fn a_page_is_served_until_its_ttl_and_a_zero_ttl_keeps_nothing() {
         let cache = PageCache::new(Duration::from_millis(50));
-        cache.put("limit=50", Instant::now(), Bytes::from_static(b"page"));
+        cache.put("limit=50", cache.begin(), Bytes::from_static(b"page"));
         assert_eq!(cache.get("limit=50").as_deref(), Some(&b"page"[..]));
         assert_eq!(cache.get("limit=20"), None, "another query is another page");
         std::thread::sleep(Duration::from_millis(60));
         assert_eq!(cache.get("limit=50"), None);
 
         let off = PageCache::new(Duration::ZERO);
-        off.put("limit=50", Instant::now(), Bytes::from_static(b"page"));
+        off.put("limit=50", off.begin(), Bytes::from_static(b"page"));
         assert_eq!(off.get("limit=50"), None);
+    }
+
+    #[test]
+    fn a_page_that_began_before_a_clear_is_not_kept() {
+        let cache = PageCache::new(Duration::from_secs(60));
+        let before = cache.begin();
+        cache.clear();
+        cache.put("limit=50", before, Bytes::from_static(b"stale"));
+        assert_eq!(cache.get("limit=50"), None);
+        cache.put("limit=50", cache.begin(), Bytes::from_static(b"fresh"));
+        assert_eq!(cache.get("limit=50").as_deref(), Some(&b"fresh"[..]));
     }
 
     #[test]
@@ -127,11 +168,11 @@ mod tests {
         for i in 0..MAX_PAGES + 10 {
             cache.put(
                 &format!("cursor={i}"),
-                Instant::now(),
+                cache.begin(),
                 Bytes::from_static(b"p"),
             );
         }
-        assert!(cache.lock().len() <= MAX_PAGES);
+        assert!(cache.lock().by_query.len() <= MAX_PAGES);
         let last = format!("cursor={}", MAX_PAGES + 9);
         assert!(cache.get(&last).is_some(), "the newest page is kept");
         cache.clear();

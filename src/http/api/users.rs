@@ -2,8 +2,6 @@
 //! unblock and correct birthdays; owners and marketers give a user a manual discount.
 
 use axum::Json;
-use std::time::Instant;
-
 use axum::extract::{RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -230,7 +228,7 @@ async fn list_users(
     if let Some(body) = state.pages.get(&key) {
         return Ok(fast_json::response(body));
     }
-    let rendered_at = Instant::now();
+    let rendering = state.pages.begin();
     let (sort, descending) = match page.sort.unwrap_or(P::IdDesc) {
         P::Id => (UserSort::Id, false),
         P::IdDesc => (UserSort::Id, true),
@@ -270,7 +268,7 @@ async fn list_users(
         capacity,
     }
     .to_bytes()?;
-    state.pages.put(&key, rendered_at, body.clone());
+    state.pages.put(&key, rendering, body.clone());
     Ok(fast_json::response(body))
 }
 

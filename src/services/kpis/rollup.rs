@@ -137,12 +137,25 @@ async fn fill(
 /// Forgets the stored days (of every time zone) that contain `at`: after a change to a row counted on
 /// that day, such as a source given late to a customer registered at `at`.
 pub async fn forget_covering(db: &impl ConnectionTrait, at: DateTime<Utc>) -> Result<()> {
-    KpiDays::delete_many()
+    // No local day is longer than 26 hours: the lower bound keeps the scan (and its locks) to the
+    // few rows around `at` instead of every stored day before it.
+    let delete = KpiDays::delete_many()
         .filter(kpi_days::Column::StartsAt.lte(at))
-        .filter(kpi_days::Column::EndsAt.gt(at))
-        .exec(db)
-        .await?;
-    Ok(())
+        .filter(kpi_days::Column::StartsAt.gt(at - Duration::hours(48)))
+        .filter(kpi_days::Column::EndsAt.gt(at));
+    // A fill inserting the same day can make MariaDB pick this statement as a deadlock victim; it only
+    // deletes, so trying again is safe.
+    let mut attempt = 1;
+    loop {
+        match delete.clone().exec(db).await {
+            Ok(_) => return Ok(()),
+            Err(e) if attempt < 3 => {
+                tracing::warn!(error = %e, attempt, "forgetting a stored day failed, trying again");
+                attempt += 1;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
 }
 
 #[cfg(test)]
