@@ -45,6 +45,14 @@ struct Pages {
     generation: u64,
 }
 
+/// What [`PageCache::lookup`] found.
+pub enum Lookup {
+    /// The page, still fresh.
+    Hit(Bytes),
+    /// No fresh page: render it, then [`PageCache::put`] it with this.
+    Miss(Rendering),
+}
+
 /// When a page began to be rendered, for [`PageCache::put`].
 #[derive(Debug, Clone, Copy)]
 pub struct Rendering {
@@ -61,21 +69,19 @@ impl PageCache {
         }
     }
 
-    /// The page rendered for `query` less than the TTL ago.
-    pub fn get(&self, query: &str) -> Option<Bytes> {
-        if self.ttl.is_zero() {
-            return None;
-        }
+    /// The page rendered for `query` less than the TTL ago, or else the start of its rendering (one
+    /// look under the lock, so no clear can fall between the two).
+    pub fn lookup(&self, query: &str) -> Lookup {
         let pages = self.lock();
-        let (at, body) = pages.by_query.get(query)?;
-        (at.elapsed() < self.ttl).then(|| body.clone())
-    }
-
-    /// Call before reading what the page shows.
-    pub fn begin(&self) -> Rendering {
-        Rendering {
+        let rendering = Rendering {
             at: Instant::now(),
-            generation: self.lock().generation,
+            generation: pages.generation,
+        };
+        match pages.by_query.get(query) {
+            Some((at, body)) if rendering.at.duration_since(*at) < self.ttl => {
+                Lookup::Hit(body.clone())
+            }
+            _ => Lookup::Miss(rendering),
         }
     }
 
@@ -136,6 +142,24 @@ pub async fn forget_after_writes(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl PageCache {
+        fn get(&self, query: &str) -> Option<Bytes> {
+            match self.lookup(query) {
+                Lookup::Hit(body) => Some(body),
+                Lookup::Miss(_) => None,
+            }
+        }
+
+        fn begin(&self) -> Rendering {
+            match self.lookup("") {
+                Lookup::Miss(rendering) => rendering,
+                Lookup::Hit(_) => {
+                    unreachable!("no page is kept for the empty query in these tests")
+                }
+            }
+        }
+    }
 
     #[test]
     fn a_page_is_served_until_its_ttl_and_a_zero_ttl_keeps_nothing() {

@@ -15,6 +15,7 @@ use super::discounts::{DiscountView, IssuedView};
 use super::error::ApiResult;
 use super::extract::{AnyRole, ApiJson, ApiPath, ApiQuery, Auth, Marketers, OwnerOnly};
 use super::fast_json::{self, SizedJson};
+use super::page_cache::Lookup;
 use super::pagination::PageBody;
 use super::sorted;
 use super::state::ApiState;
@@ -225,10 +226,10 @@ async fn list_users(
     use UserSortParam as P;
     // The query was parsed above, so a bad one is refused before the cache is read.
     let key = raw.unwrap_or_default();
-    if let Some(body) = state.pages.get(&key) {
-        return Ok(fast_json::response(body));
-    }
-    let rendering = state.pages.begin();
+    let rendering = match state.pages.lookup(&key) {
+        Lookup::Hit(body) => return Ok(fast_json::response(body)),
+        Lookup::Miss(rendering) => rendering,
+    };
     let (sort, descending) = match page.sort.unwrap_or(P::IdDesc) {
         P::Id => (UserSort::Id, false),
         P::IdDesc => (UserSort::Id, true),
