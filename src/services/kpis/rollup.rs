@@ -56,8 +56,8 @@ pub async fn closed_days(
         .take_while(|date| *date <= to)
         .filter(|date| !days.contains_key(date))
         .collect();
-    if let (Some(&first), Some(&last)) = (missing.first(), missing.last()) {
-        days.extend(fill(db, tz, first, last, &missing, now).await?);
+    if !missing.is_empty() {
+        days.extend(fill(db, tz, &missing, now).await?);
     }
     Ok(days)
 }
@@ -88,15 +88,17 @@ async fn stored(
     Ok(days)
 }
 
-/// Computes `first..=last` and stores the `missing` days among them, in one transaction.
+/// Computes the days from the first to the last of `missing` (in date order, not empty) and stores the
+/// missing ones among them, in one transaction.
 async fn fill(
     db: &DatabaseConnection,
     tz: chrono_tz::Tz,
-    first: NaiveDate,
-    last: NaiveDate,
     missing: &[NaiveDate],
     now: DateTime<Utc>,
 ) -> Result<BTreeMap<NaiveDate, Figures>> {
+    let (Some(&first), Some(&last)) = (missing.first(), missing.last()) else {
+        return Ok(BTreeMap::new());
+    };
     let txn = db.begin().await?;
     let rows = missing.iter().map(|date| {
         let next = date.succ_opt().unwrap_or(*date);

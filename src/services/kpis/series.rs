@@ -39,11 +39,8 @@ pub async fn figures(
     let spans = local_days::spans(tz, from, to);
     let mut days: BTreeMap<NaiveDate, Tally> = BTreeMap::new();
     for span in &spans {
-        let mut date = span.first;
-        while date <= span.last {
+        for date in span.first.iter_days().take_while(|date| *date <= span.last) {
             days.insert(date, Tally::default());
-            let Some(next) = date.succ_opt() else { break };
-            date = next;
         }
     }
     for span in &spans {
